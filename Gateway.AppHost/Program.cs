@@ -1,0 +1,1 @@
+Console.WriteLine("Gateway AppHost: not yet implemented.");

@@ -1,0 +1,15 @@
+using Gateway.HealthMonitor.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in component tests.</summary>
+public partial class Program;
