@@ -9,8 +9,7 @@ builder.LoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole
     console.TimestampFormat = "HH:mm:ss ";
 }));
 
-var model = GatewayAppModel.Define(builder);
+GatewayAppModel.Define(builder);
 
 await using var app = builder.Build();
-Console.WriteLine($"Demo admin API key (this run only): {model.GatewayConfig.AdminApiKey}");
 return await app.RunAsync();

@@ -17,12 +17,13 @@ namespace Gateway.AppHost.Hosting;
 /// </summary>
 public sealed class DistributedApplication : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly DistributedApplicationBuilder _builder;
     private readonly IReadOnlyDictionary<(string Resource, string Endpoint), int> _ports;
     private readonly Orchestrator _orchestrator;
     private readonly ILogger _logger;
+    private readonly IReadOnlyList<string> _portConflicts;
     private DashboardServer? _dashboard;
     private bool _started;
     private bool _disposed;
@@ -32,8 +33,10 @@ public sealed class DistributedApplication : IAsyncDisposable
         IReadOnlyList<Resource> resources,
         RunLayout layout,
         IReadOnlyDictionary<(string Resource, string Endpoint), int> ports,
-        int? dashboardPort)
+        int? dashboardPort,
+        IReadOnlyList<string> portConflicts)
     {
+        _portConflicts = portConflicts;
         _builder = builder;
         _ports = ports;
         Layout = layout;
@@ -60,12 +63,16 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>Process id of the reaper that cleans up children if this process dies; for tests.</summary>
     public int? ReaperProcessId => _orchestrator.ReaperProcessId;
 
-    public static DistributedApplicationBuilder CreateBuilder(string[] args)
+    public static DistributedApplicationBuilder CreateBuilder(string[] args) => CreateBuilder(args, configure: null);
+
+    /// <summary>Configuration comes from appsettings.json, the environment, the command line, then <paramref name="configure"/>.</summary>
+    public static DistributedApplicationBuilder CreateBuilder(string[] args, Action<IConfigurationBuilder>? configure)
     {
         var configuration = new ConfigurationManager();
         configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
+        configure?.Invoke(configuration);
         return new DistributedApplicationBuilder(args, configuration);
     }
 
@@ -91,6 +98,11 @@ public sealed class DistributedApplication : IAsyncDisposable
             Console.WriteLine($"Run folder: {Layout.RunDirectory}");
             await StartAsync(stopping.Token);
             Console.WriteLine(ResourceTable.Render(Snapshots(), DashboardUrl));
+            foreach (var (key, value) in _orchestrator.Contexts.Values.SelectMany(c => c.Resource.RunInfo))
+            {
+                Console.WriteLine($"{key}: {value}");
+            }
+
             Console.WriteLine($"Endpoints and connection strings: {Layout.EndpointsFile}");
             Console.WriteLine("Press Ctrl+C to stop.");
             await Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -128,6 +140,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         _started = true;
+        if (_portConflicts.Count > 0)
+        {
+            throw new AppHostException(_portConflicts[0]);
+        }
+
         _orchestrator.CheckPrerequisites();
         if (DashboardPort is { } port)
         {
@@ -211,6 +228,8 @@ public sealed class DistributedApplication : IAsyncDisposable
     public void KillResource(string resource) => _orchestrator.Runner(resource).Kill();
 
     public int? GetProcessId(string resource) => _orchestrator.Runner(resource).ProcessId;
+
+    internal ResourceContext ContextOf(string resource) => _orchestrator.Contexts[resource];
 
     public ResourceSnapshot GetResource(string resource) => Snapshot(_orchestrator.Runner(resource));
 
@@ -299,6 +318,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         var path = Path.GetFullPath(outputPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var manifest = ManifestWriter.Write(_orchestrator.Resources, Path.GetDirectoryName(path)!);
         File.WriteAllText(path, manifest);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote the deployment manifest to {path}"));

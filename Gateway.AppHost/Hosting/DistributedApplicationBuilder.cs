@@ -96,7 +96,7 @@ public sealed class DistributedApplicationBuilder
             var port => allocator.Allocate("dashboard", port),
         };
 
-        return new DistributedApplication(this, resources, layout, ports, dashboardPort);
+        return new DistributedApplication(this, resources, layout, ports, dashboardPort, allocator.Conflicts);
     }
 
     private string DefaultRunDirectory() =>

@@ -71,7 +71,7 @@ internal sealed class Orchestrator : IDisposable
         {
             var waiting = Runners.Values.Where(r => r.Health != HealthState.Healthy).Select(Describe);
             throw new AppHostException(
-                $"Not healthy after {_options.StartupTimeout.TotalSeconds:0} s: {string.Join("; ", waiting)}");
+                $"Not healthy after {_options.StartupTimeout.TotalSeconds:0} s: {string.Join("\n", waiting)}");
         }
     }
 
@@ -132,7 +132,8 @@ internal sealed class Orchestrator : IDisposable
 
     private static string Describe(ResourceRunner runner)
     {
-        var last = runner.Log.Tail(1);
-        return $"{runner.Resource.Name} ({runner.State}{(last.Count > 0 ? ": " + last[0] : "")}; log {runner.Log.Path})";
+        // The run folder may be deleted right after (tests): carry the last lines in the message itself.
+        var tail = string.Join("\n    ", runner.Log.Tail(10));
+        return $"{runner.Resource.Name} is {runner.State}/{runner.Health}; last log lines:\n    {tail}";
     }
 }
