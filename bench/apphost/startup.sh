@@ -38,12 +38,14 @@ for run in $(seq "$RUNS"); do
   end=$(date +%s.%N)
   startup+=("$(echo "$end - $start" | bc)")
   sleep "$IDLE_SECONDS"
-  host=$(pgrep -f "Gateway.AppHost.dll --AppHost:RandomPorts=true --AppHost:RunDirectory=$dir/run" | head -1)
+  # dotnet run starts the AppHost's own executable as its child.
+  host=$(pgrep -P "$runner" -f "Gateway\.AppHost")
   apphost_rss+=("$(( $(rss_kb "$host") / 1024 ))")
   total=0
   for pid in $runner $(descendants "$runner"); do total=$((total + $(rss_kb "$pid"))); done
   total_rss+=("$((total / 1024))")
-  kill -INT "$host"
+  # SIGTERM, not SIGINT: a background job of a script inherits SIGINT as ignored.
+  kill -TERM "$host"
   wait "$runner" || true
   rm -rf "$dir"
   echo "run $run: healthy after ${startup[-1]} s, AppHost RSS ${apphost_rss[-1]} MB, everything ${total_rss[-1]} MB" >&2
