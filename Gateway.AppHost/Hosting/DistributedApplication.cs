@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.AppHost.Dashboard;
@@ -188,14 +187,6 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>A client whose base address is the resource's endpoint, like Aspire's <c>CreateHttpClient</c>.</summary>
     public HttpClient CreateHttpClient(string resource, string endpoint = "http") =>
         new() { BaseAddress = GetEndpoint(resource, endpoint) };
-
-    /// <summary>A client for the proxy that sends the run's demo admin API key.</summary>
-    public HttpClient CreateAuthenticatedHttpClient(string resource, string apiKey)
-    {
-        var client = CreateHttpClient(resource);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        return client;
-    }
 
     public ValueTask<string?> GetConnectionStringAsync(string resource, CancellationToken cancellationToken = default)
     {
