@@ -18,4 +18,11 @@ public sealed class CallPipeline
         ArgumentNullException.ThrowIfNull(backendCall);
         return backendCall(cancellationToken);
     }
+
+    /// <summary>Whether <paramref name="client"/> may see (and so call) the named catalog item; used to filter lists.</summary>
+    public bool IsVisible(ClientIdentity client, CatalogItemKind kind, string name)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return kind != CatalogItemKind.None && name.Length > 0;
+    }
 }
