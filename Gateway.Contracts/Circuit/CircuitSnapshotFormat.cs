@@ -35,9 +35,70 @@ public static class CircuitSnapshotFormat
 
     public static string HealthField(string backend) => HealthFieldPrefix + backend;
 
+    /// <summary>Reads the snapshot hash's fields (<c>HGETALL</c>); unparseable fields are skipped.</summary>
+    public static CircuitSnapshot Parse(IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        long sequence = 0;
+        var circuits = new List<CircuitStateChanged>();
+        var health = new List<BackendHealthChanged>();
+        foreach (var (field, value) in fields)
+        {
+            if (field == SequenceField)
+            {
+                _ = long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out sequence);
+            }
+            else if (field.StartsWith(CircuitFieldPrefix, StringComparison.Ordinal) && TryParse(value, ParseCircuit) is { } circuit)
+            {
+                circuits.Add(circuit);
+            }
+            else if (field.StartsWith(HealthFieldPrefix, StringComparison.Ordinal) && TryParse(value, ParseHealth) is { } changed)
+            {
+                health.Add(changed);
+            }
+        }
+
+        return new CircuitSnapshot(sequence, circuits, health);
+    }
+
+    /// <summary>
+    /// The JSON of <paramref name="message"/> without its opening <c>{"sequence":0</c>, so the Redis script that assigns
+    /// the sequence can write <c>{"sequence":N</c> + this text atomically.
+    /// </summary>
+    public static string SerializeAfterSequence<T>(T message)
+    {
+        const string Opening = "{\"sequence\":0";
+        var json = JsonSerializer.Serialize(message, JsonOptions);
+        return json.StartsWith(Opening, StringComparison.Ordinal)
+            ? json[Opening.Length..]
+            : throw new InvalidOperationException($"{typeof(T).Name} must serialize its zero sequence first.");
+    }
+
     public static CircuitStateChanged? ParseCircuit(string json) =>
         JsonSerializer.Deserialize<CircuitStateChanged>(json, JsonOptions);
 
     public static BackendHealthChanged? ParseHealth(string json) =>
         JsonSerializer.Deserialize<BackendHealthChanged>(json, JsonOptions);
+
+    private static T? TryParse<T>(string json, Func<string, T?> parse)
+        where T : class
+    {
+        try
+        {
+            return parse(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Every backend's latest transition and health change, and the highest sequence written.</summary>
+public sealed record CircuitSnapshot(
+    long Sequence,
+    IReadOnlyList<CircuitStateChanged> Circuits,
+    IReadOnlyList<BackendHealthChanged> Health)
+{
+    public static CircuitSnapshot Empty { get; } = new(0, [], []);
 }
