@@ -70,6 +70,10 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
         using var request = Request(url, new Session(null, null), initialize);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var answer = await ReadAnswerAsync(response, cancellationToken);
+        var version = answer is { } doc && doc.RootElement.TryGetProperty("result", out var r)
+            && r.TryGetProperty("protocolVersion", out var v) && v.ValueKind == JsonValueKind.String
+            ? v.GetString()
+            : LatestProtocolVersion;
         var result = Evaluate("initialize", response.StatusCode, answer);
         if (!result.Success)
         {
@@ -77,11 +81,6 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
         }
 
         var sessionId = response.Headers.TryGetValues(SessionHeader, out var values) ? values.FirstOrDefault() : null;
-        var version = answer is { } doc && doc.RootElement.TryGetProperty("result", out var r)
-            && r.TryGetProperty("protocolVersion", out var v) && v.ValueKind == JsonValueKind.String
-            ? v.GetString()
-            : LatestProtocolVersion;
-        answer?.Dispose();
         var session = new Session(sessionId, version);
         using var notification = Request(url, session, """{"jsonrpc":"2.0","method":"notifications/initialized"}""");
         using var acknowledged = await client.SendAsync(notification, cancellationToken);

@@ -54,8 +54,9 @@ public sealed class ProbeScheduler(
         {
             result = ProbeResult.Failed($"timeout after {options.Value.ProbeTimeout.TotalMilliseconds:0} ms");
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever the backend does wrong is its failure, never the scheduler's.
             result = ProbeResult.Failed(ex.Message);
         }
 

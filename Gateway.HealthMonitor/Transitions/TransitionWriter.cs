@@ -15,7 +15,7 @@ public sealed partial class TransitionWriter(
     CircuitSnapshotStore store,
     LeadershipState leadership,
     LeaderElection election,
-    IServiceProvider services,
+    IBus bus,
     TimeProvider timeProvider,
     ILogger<TransitionWriter> logger) : BackgroundService
 {
@@ -24,7 +24,6 @@ public sealed partial class TransitionWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var publisher = services.GetRequiredService<IPublishEndpoint>();
         await foreach (var pending in queue.Reader.ReadAllAsync(stoppingToken))
         {
             object? committed = null;
@@ -33,7 +32,7 @@ public sealed partial class TransitionWriter(
                 committed = await CommitAsync(pending, stoppingToken);
                 if (committed is not null)
                 {
-                    await PublishAsync(publisher, committed, stoppingToken);
+                    await PublishAsync(committed, stoppingToken);
                 }
             }
             finally
@@ -102,7 +101,7 @@ public sealed partial class TransitionWriter(
         return change with { Sequence = sequence };
     }
 
-    private async Task PublishAsync(IPublishEndpoint publisher, object message, CancellationToken cancellationToken)
+    private async Task PublishAsync(object message, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(PublishTimeout);
@@ -110,8 +109,8 @@ public sealed partial class TransitionWriter(
         {
             await (message switch
             {
-                CircuitStateChanged change => publisher.Publish(change, timeout.Token),
-                BackendHealthChanged change => publisher.Publish(change, timeout.Token),
+                CircuitStateChanged change => bus.Publish(change, timeout.Token),
+                BackendHealthChanged change => bus.Publish(change, timeout.Token),
                 _ => Task.CompletedTask,
             });
         }

@@ -21,7 +21,7 @@ public sealed partial class OutcomeReporter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.GetService<IPublishEndpoint>() is not { } publisher)
+        if (services.GetService<IBus>() is not { } publisher)
         {
             return;
         }
