@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using Gateway.Contracts.Messages;
@@ -23,18 +25,21 @@ internal static class AuditExport
     public static async Task WriteNdjsonAsync(IAsyncEnumerable<AuditEvent> events, Stream body, JsonSerializerOptions json, CancellationToken cancellationToken)
     {
         var rows = 0;
-        await using var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = json.Encoder });
+        // Serializing into a pipe only fills memory; bytes reach the response on the awaited flushes, never by sync I/O.
+        var pipe = PipeWriter.Create(body, new StreamPipeWriterOptions(leaveOpen: true));
+        await using var writer = new Utf8JsonWriter(pipe, new JsonWriterOptions { Encoder = json.Encoder });
         await foreach (var e in events.WithCancellation(cancellationToken))
         {
             JsonSerializer.Serialize(writer, e, json);
-            await writer.FlushAsync(cancellationToken);
             writer.Reset();
-            body.WriteByte((byte)'\n');
+            pipe.Write("\n"u8);
             if (++rows % FlushEvery == 0)
             {
-                await body.FlushAsync(cancellationToken);
+                await pipe.FlushAsync(cancellationToken);
             }
         }
+
+        await pipe.CompleteAsync();
     }
 
     public static async Task WriteCsvAsync(IAsyncEnumerable<AuditEvent> events, Stream body, CancellationToken cancellationToken)
