@@ -94,8 +94,8 @@ internal sealed partial class McpDispatcher(
             McpMethods.ResourceTemplatesList => ListAsync(message, context, CatalogList.Templates, "resourceTemplates", cancellationToken),
             McpMethods.ToolsCall => RouteAsync(message, context, CatalogItemKind.Tool, message.GetParamString("name"), cancellationToken),
             McpMethods.PromptsGet => RouteAsync(message, context, CatalogItemKind.Prompt, message.GetParamString("name"), cancellationToken),
-            McpMethods.ResourcesRead or McpMethods.ResourcesSubscribe or McpMethods.ResourcesUnsubscribe =>
-                RouteAsync(message, context, CatalogItemKind.Resource, message.GetParamString("uri"), cancellationToken),
+            McpMethods.ResourcesRead => RouteAsync(message, context, CatalogItemKind.Resource, message.GetParamString("uri"), cancellationToken),
+            McpMethods.ResourcesSubscribe or McpMethods.ResourcesUnsubscribe => SubscribeAsync(message, context, cancellationToken),
             McpMethods.Complete => RouteCompletionAsync(message, context, cancellationToken),
             McpMethods.SetLevel => SetLevelAsync(message, context, cancellationToken),
             _ => ValueTask.FromResult(JsonRpcWriter.Error(message.Id, GatewayErrorCodes.MethodNotFound, $"Method not found: {message.Method}")),
@@ -191,6 +191,12 @@ internal sealed partial class McpDispatcher(
             _ => snapshot.FindResource(target),
         };
         var backend = entry is null ? null : connections.Find(entry.Backend);
+        if ((entry is null || backend is null) && kind == CatalogItemKind.Tool)
+        {
+            // Like the MCP SDKs: an unknown tool is a failed tool call the model can read, not a protocol error.
+            return JsonRpcWriter.Result(message.Id, writer => WriteToolError(writer, $"Unknown tool: {target}"));
+        }
+
         if (entry is null || backend is null)
         {
             return JsonRpcWriter.Error(message.Id, GatewayErrorCodes.InvalidParams, $"Unknown {KindName(kind)}: {target}");
@@ -252,6 +258,74 @@ internal sealed partial class McpDispatcher(
                 connection.UnregisterProgressToken(progressToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Subscriptions go to the resource's owner; a URI no backend lists (resources can exist unlisted) goes to every
+    /// backend, and the subscription holds if one accepted it. Not a routed call: RBAC visibility is checked here.
+    /// </summary>
+    private async ValueTask<byte[]> SubscribeAsync(JsonRpcMessage message, McpRequestContext context, CancellationToken cancellationToken)
+    {
+        if (message.GetParamString("uri") is not { Length: > 0 } uri)
+        {
+            return JsonRpcWriter.Error(message.Id, GatewayErrorCodes.InvalidParams, "Invalid params: \"uri\" is required.");
+        }
+
+        if (!pipeline.IsVisible(context.Client, CatalogItemKind.Resource, uri))
+        {
+            return JsonRpcWriter.Error(message.Id, GatewayErrorCodes.Forbidden, $"Forbidden: resource {uri}");
+        }
+
+        await catalog.WhenReadyAsync(cancellationToken);
+        var owner = catalog.Current.FindResource(uri) is { } entry ? connections.Find(entry.Backend) : null;
+        var backends = owner is null ? connections.All() : [owner];
+        var parameters = JsonMarshal.GetRawUtf8Value(message.Params).ToArray();
+        var results = await Task.WhenAll(backends.Select(b => SubscribeOneAsync(message.Method!, context, b, parameters, cancellationToken)));
+        foreach (var result in results)
+        {
+            if (result is { IsError: false })
+            {
+                return JsonRpcWriter.Response(message.Id, result.Value.Response.Span, isError: false);
+            }
+        }
+
+        return results.FirstOrDefault(r => r is not null) is { } first
+            ? JsonRpcWriter.Response(message.Id, first.Response.Span, isError: true)
+            : JsonRpcWriter.Error(message.Id, GatewayErrorCodes.InvalidParams, $"Unknown resource: {uri}");
+    }
+
+    private async Task<BackendResult?> SubscribeOneAsync(string method, McpRequestContext context, BackendOptions backend, byte[] parameters,
+        CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(backend.Timeout);
+        try
+        {
+            using var response = await connections.For(context.Session, backend)
+                .RequestAsync(method, parameters, new RelayTarget(context.Session, context.Sink), timeout.Token);
+            var root = response.RootElement;
+            return root.TryGetProperty("result", out var result)
+                ? new BackendResult(JsonMarshal.GetRawUtf8Value(result).ToArray(), IsError: false, ErrorCode: null, BackendFailed: false)
+                : new BackendResult(JsonMarshal.GetRawUtf8Value(root.GetProperty("error")).ToArray(), IsError: true, ErrorCode: null, BackendFailed: false);
+        }
+        catch (Exception ex) when (ex is BackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogBackendFailed(logger, backend.Name, method, ex.Message);
+            return null;
+        }
+    }
+
+    private static void WriteToolError(Utf8JsonWriter writer, string text)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartArray("content"u8);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "text"u8);
+        writer.WriteString("text"u8, text);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteBoolean("isError"u8, true);
+        writer.WriteEndObject();
     }
 
     private static string KindName(CatalogItemKind kind) => kind switch

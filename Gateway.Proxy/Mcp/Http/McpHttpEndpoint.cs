@@ -106,7 +106,7 @@ internal sealed class McpHttpEndpoint(
             await InitializeAsync(http, message, client, settings);
             return;
         }
-        else if (await FindSessionAsync(http, client, headerVersion) is not { } found)
+        else if (await FindSessionAsync(http, client) is not { } found)
         {
             return;
         }
@@ -163,7 +163,7 @@ internal sealed class McpHttpEndpoint(
             return;
         }
 
-        if (await FindSessionAsync(http, client, http.Request.Headers[McpProtocol.ProtocolVersionHeader].ToString()) is not { } session)
+        if (await FindSessionAsync(http, client) is not { } session)
         {
             return;
         }
@@ -194,7 +194,7 @@ internal sealed class McpHttpEndpoint(
             return;
         }
 
-        if (await FindSessionAsync(http, client, http.Request.Headers[McpProtocol.ProtocolVersionHeader].ToString()) is not { } session)
+        if (await FindSessionAsync(http, client) is not { } session)
         {
             return;
         }
@@ -252,7 +252,7 @@ internal sealed class McpHttpEndpoint(
         }
     }
 
-    private async Task<McpSession?> FindSessionAsync(HttpContext http, ClientIdentity client, string headerVersion)
+    private async Task<McpSession?> FindSessionAsync(HttpContext http, ClientIdentity client)
     {
         var id = http.Request.Headers[McpProtocol.SessionIdHeader].ToString();
         if (id.Length == 0)
@@ -271,13 +271,8 @@ internal sealed class McpHttpEndpoint(
             return null;
         }
 
-        if (headerVersion.Length > 0 && headerVersion != session.ProtocolVersion)
-        {
-            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.TransportError,
-                $"MCP-Protocol-Version '{headerVersion}' does not match the session's '{session.ProtocolVersion}'.");
-            return null;
-        }
-
+        // Any supported session-era version is accepted (checked before), as the SDKs do: clients are known to
+        // send an older version header than the one they negotiated.
         return session;
     }
 
