@@ -18,6 +18,7 @@ namespace Gateway.Proxy.Catalog;
 internal sealed partial class CatalogService : BackgroundService
 {
     private const int MaxPages = 100;
+    private static readonly TimeSpan StaleRetry = TimeSpan.FromSeconds(5);
     private readonly BackendConnections _connections;
     private readonly McpSessionStore _sessions;
     private readonly IOptionsMonitor<GatewayOptions> _gateway;
@@ -27,6 +28,7 @@ internal sealed partial class CatalogService : BackgroundService
     private readonly ConcurrentDictionary<string, BackendCatalog> _catalogs = new(StringComparer.Ordinal);
     private readonly Channel<string> _changed = Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, byte> _stale = new(StringComparer.Ordinal);
     private readonly Lock _rebuildLock = new();
     private volatile CatalogSnapshot _current = CatalogSnapshot.Empty;
 
@@ -59,6 +61,17 @@ internal sealed partial class CatalogService : BackgroundService
             }
         }
 
+        Rebuild();
+    }
+
+    /// <summary>Whether some backend's last read failed, so a name missing from the catalog may just be unread.</summary>
+    public bool HasStale => !_stale.IsEmpty;
+
+    /// <summary>Reads again the backends whose last read failed.</summary>
+    public async Task RefreshStaleAsync(CancellationToken cancellationToken)
+    {
+        var stale = _gateway.CurrentValue.Backends.Where(b => _stale.ContainsKey(b.Name)).ToArray();
+        await Task.WhenAll(stale.Select(b => RefreshAsync(b, cancellationToken)));
         Rebuild();
     }
 
@@ -96,7 +109,9 @@ internal sealed partial class CatalogService : BackgroundService
             return backend;
         }
 
-        using var elapsed = new CancellationTokenSource(_mcp.CurrentValue.CatalogRefreshInterval, _time);
+        // A backend whose last read failed (down at start, say) is retried sooner than the regular interval.
+        var wait = _stale.IsEmpty ? _mcp.CurrentValue.CatalogRefreshInterval : TimeSpan.FromTicks(Math.Min(StaleRetry.Ticks, _mcp.CurrentValue.CatalogRefreshInterval.Ticks));
+        using var elapsed = new CancellationTokenSource(wait, _time);
         using var interval = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, elapsed.Token);
         try
         {
@@ -111,20 +126,20 @@ internal sealed partial class CatalogService : BackgroundService
 
     private async Task RefreshAsync(BackendOptions backend, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(backend.Timeout);
         try
         {
             var connection = _connections.Shared(backend);
-            var tools = await ListAsync(connection, McpMethods.ToolsList, "tools", "name", timeout.Token);
-            var prompts = await ListAsync(connection, McpMethods.PromptsList, "prompts", "name", timeout.Token);
-            var resources = await ListAsync(connection, McpMethods.ResourcesList, "resources", "uri", timeout.Token);
-            var templates = await ListAsync(connection, McpMethods.ResourceTemplatesList, "resourceTemplates", "uriTemplate", timeout.Token);
+            var tools = await ListAsync(connection, McpMethods.ToolsList, "tools", "name", cancellationToken);
+            var prompts = await ListAsync(connection, McpMethods.PromptsList, "prompts", "name", cancellationToken);
+            var resources = await ListAsync(connection, McpMethods.ResourcesList, "resources", "uri", cancellationToken);
+            var templates = await ListAsync(connection, McpMethods.ResourceTemplatesList, "resourceTemplates", "uriTemplate", cancellationToken);
             _catalogs[backend.Name] = new BackendCatalog(backend.Name, tools, prompts, resources, templates);
+            _stale.TryRemove(backend.Name, out _);
             LogRefreshed(_logger, backend.Name, tools.Length, prompts.Length, resources.Length, templates.Length);
         }
         catch (Exception ex) when (ex is BackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            _stale[backend.Name] = 0;
             LogRefreshFailed(_logger, backend.Name, ex.Message);
         }
     }
@@ -137,7 +152,9 @@ internal sealed partial class CatalogService : BackgroundService
         for (var page = 0; page < MaxPages; page++)
         {
             var parameters = cursor is null ? "{}"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["cursor"] = cursor });
-            using var response = await connection.RequestAsync(method, parameters, null, cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(connection.Options.Timeout);
+            using var response = await connection.RequestAsync(method, parameters, null, timeout.Token);
             if (!response.RootElement.TryGetProperty("result", out var result))
             {
                 // An error here means the backend does not offer this kind of item (-32601).

@@ -183,13 +183,14 @@ internal sealed partial class McpDispatcher(
         }
 
         await catalog.WhenReadyAsync(cancellationToken);
-        var snapshot = catalog.Current;
-        var entry = kind switch
+        var entry = Find(catalog.Current, kind, target);
+        if (entry is null && catalog.HasStale)
         {
-            CatalogItemKind.Tool => snapshot.FindTool(target),
-            CatalogItemKind.Prompt => snapshot.FindPrompt(target),
-            _ => snapshot.FindResource(target),
-        };
+            // The owner may be a backend that was down when the catalog was last read.
+            await catalog.RefreshStaleAsync(cancellationToken);
+            entry = Find(catalog.Current, kind, target);
+        }
+
         var backend = entry is null ? null : connections.Find(entry.Backend);
         if ((entry is null || backend is null) && kind == CatalogItemKind.Tool)
         {
@@ -327,6 +328,13 @@ internal sealed partial class McpDispatcher(
         writer.WriteBoolean("isError"u8, true);
         writer.WriteEndObject();
     }
+
+    private static CatalogEntry? Find(CatalogSnapshot snapshot, CatalogItemKind kind, string target) => kind switch
+    {
+        CatalogItemKind.Tool => snapshot.FindTool(target),
+        CatalogItemKind.Prompt => snapshot.FindPrompt(target),
+        _ => snapshot.FindResource(target),
+    };
 
     private static string KindName(CatalogItemKind kind) => kind switch
     {
