@@ -4,6 +4,7 @@ namespace Gateway.Proxy.Audit;
 public static class AuditStatus
 {
     public const string Ok = "ok";
+    public const string Unauthenticated = "unauthenticated";
     public const string Error = "error";
     public const string Killed = "killed";
     public const string RateLimited = "rate_limited";
