@@ -35,8 +35,11 @@ public sealed class AccessPolicy : IDisposable
         }
 
         var roles = _roles;
-        foreach (var role in client.Roles)
+        // Indexed, not foreach: enumerating an IReadOnlyList through the interface allocates an enumerator per call.
+        var clientRoles = client.Roles;
+        for (var i = 0; i < clientRoles.Count; i++)
         {
+            var role = clientRoles[i];
             if (string.Equals(role, GatewayAuth.AdminRole, StringComparison.Ordinal))
             {
                 return true;

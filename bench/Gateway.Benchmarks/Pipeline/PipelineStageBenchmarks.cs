@@ -6,6 +6,7 @@ using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Pipeline.Access;
 using Gateway.Proxy.Pipeline.KillSwitches;
 using Gateway.Proxy.Pipeline.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,7 @@ public class PipelineStageBenchmarks
     private AccessPolicy _access = null!;
     private CallRateLimiter _rateLimiter = null!;
     private CircuitBreakerRegistry _circuits = null!;
+    private ServiceProvider _services = null!;
     private StaticOptionsMonitor<GatewayOptions> _options = null!;
 
     [GlobalSetup]
@@ -56,7 +58,22 @@ public class PipelineStageBenchmarks
         };
         _options = new StaticOptionsMonitor<GatewayOptions>(options);
         _access = new AccessPolicy(_options);
-        _circuits = new CircuitBreakerRegistry();
+        // The registry belongs to the circuit capability; let DI build it from whatever it needs of these.
+        _services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton<IOptionsMonitor<GatewayOptions>>(_options)
+            .AddSingleton<CircuitBreakerRegistry>()
+            .BuildServiceProvider();
+        _circuits = _services.GetRequiredService<CircuitBreakerRegistry>();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _rateLimiter.Dispose();
+        _access.Dispose();
+        _services.Dispose();
     }
 
     [IterationSetup]

@@ -9,6 +9,7 @@ using Gateway.Proxy.Pipeline.KillSwitches;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Proxy.Pipeline.Shutdown;
 using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,7 @@ namespace Gateway.Proxy.Tests.Pipeline;
 /// </summary>
 internal sealed class PipelineFixture : IDisposable
 {
+    private readonly ServiceProvider _services;
     private readonly string _spillDirectory = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N"));
 
     public PipelineFixture(Action<GatewayOptions>? configure = null)
@@ -42,8 +44,18 @@ internal sealed class PipelineFixture : IDisposable
         Commands = new KillSwitchCommands(Store, KillSwitches, audit, Time, NullLogger<KillSwitchCommands>.Instance);
         RateLimiter = new CallRateLimiter(Options, Microsoft.Extensions.Options.Options.Create(new RateLimitingOptions()), Time, NullLogger<CallRateLimiter>.Instance);
         Access = new AccessPolicy(Options);
-        Pipeline = new CallPipeline(KillSwitches, RateLimiter, Access, new CircuitBreakerRegistry(), audit, InFlight, Options, Time);
+        // The registry belongs to the circuit capability; let DI build it from whatever it needs of these.
+        _services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<TimeProvider>(Time)
+            .AddSingleton<IOptionsMonitor<GatewayOptions>>(Options)
+            .AddSingleton<CircuitBreakerRegistry>()
+            .BuildServiceProvider();
+        Circuits = _services.GetRequiredService<CircuitBreakerRegistry>();
+        Pipeline = new CallPipeline(KillSwitches, RateLimiter, Access, Circuits, audit, InFlight, Options, Time);
     }
+
+    public CircuitBreakerRegistry Circuits { get; }
 
     public ManualTimeProvider Time { get; } = new();
 
@@ -100,6 +112,7 @@ internal sealed class PipelineFixture : IDisposable
         Access.Dispose();
         KillSwitches.Dispose();
         Spill.Dispose();
+        _services.Dispose();
         Directory.Delete(_spillDirectory, recursive: true);
     }
 }
