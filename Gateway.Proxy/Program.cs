@@ -10,6 +10,7 @@ builder.AddApplicationServices(stdio);
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAdminEndpoints();
 app.MapCircuitEndpoints();
 if (!stdio)
 {
