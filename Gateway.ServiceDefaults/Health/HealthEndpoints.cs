@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -59,7 +60,10 @@ public static class HealthEndpoints
     public static async Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        // Built in memory, then written once: JsonSerializer flushes the writer synchronously, which Kestrel refuses
+        // on the response stream as soon as a check reports data.
+        var body = new ArrayBufferWriter<byte>();
+        using var writer = new Utf8JsonWriter(body);
         writer.WriteStartObject();
         writer.WriteString("status", report.Status.ToString());
         writer.WriteNumber("durationMs", report.TotalDuration.TotalMilliseconds);
@@ -91,6 +95,7 @@ public static class HealthEndpoints
 
         writer.WriteEndArray();
         writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
+        writer.Flush();
+        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 }
