@@ -59,7 +59,9 @@ public static class HealthEndpoints
     public static async Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        // Over the body's PipeWriter: JsonSerializer flushes the writer after each value, and a flush to the body
+        // Stream would be synchronous I/O, which Kestrel and TestServer refuse.
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("status", report.Status.ToString());
         writer.WriteNumber("durationMs", report.TotalDuration.TotalMilliseconds);
