@@ -10,6 +10,8 @@ builder.AddApplicationServices(stdio);
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAdminEndpoints();
+app.MapCircuitEndpoints();
 if (!stdio)
 {
     app.MapMcpEndpoint();

@@ -9,6 +9,8 @@ internal static class Extensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddGatewayApiKeyAuthentication();
         builder.AddMcpGateway();
+        builder.AddEnforcementPipeline();
+        builder.AddCircuitBreakers();
         if (stdio)
         {
             builder.AddMcpStdio();

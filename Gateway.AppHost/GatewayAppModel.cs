@@ -1,0 +1,67 @@
+using Gateway.AppHost.Hosting;
+using Gateway.AppHost.Resources;
+
+namespace Gateway.AppHost;
+
+/// <summary>
+/// The Gateway application model: declared once here, started by <c>Program.cs</c> and by the test builder, so
+/// whole-system tests run exactly what <c>dotnet run --project Gateway.AppHost</c> runs.
+/// </summary>
+public sealed record GatewayAppModel(
+    ResourceBuilder Redis,
+    ResourceBuilder Messaging,
+    ResourceBuilder AuditDb,
+    ResourceBuilder Everything,
+    GatewayConfigFile GatewayConfig,
+    ResourceBuilder HealthMonitor,
+    ResourceBuilder Audit,
+    ResourceBuilder Proxy)
+{
+    /// <summary>Stable ports of the services when run with <c>dotnet run</c> (tests use free ports).</summary>
+    public const int ProxyPort = 5080;
+    public const int HealthMonitorPort = 5081;
+    public const int AuditPort = 5082;
+
+    public static GatewayAppModel Define(DistributedApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        // An existing Redis when ConnectionStrings:redis is given; otherwise Garnet from the local tool manifest.
+        var redis = builder.Configuration.GetConnectionString("redis") is { Length: > 0 } existing
+            ? builder.AddConnectionString("redis", existing)
+            : builder.AddGarnet("redis");
+        var messaging = builder.AddRabbitMQ("messaging");
+        var auditDb = builder.AddAuditDatabase("auditdb");
+
+        var everything = builder.AddEverythingMcpServer("everything");
+        var gatewayConfig = builder.AddGatewayConfig("gateway-config")
+            .WithHttpBackend("everything", everything)
+            .WithStdioBackend(
+                "everything-stdio",
+                "node",
+                Path.Combine(builder.RepositoryRoot, NodeMcpServerResourceExtensions.EverythingServer),
+                "stdio");
+
+        var healthMonitor = builder.AddProject("healthmonitor", "Gateway.HealthMonitor/Gateway.HealthMonitor.csproj", HealthMonitorPort)
+            .WithGatewayConfig(gatewayConfig)
+            .WithReference(redis).WaitFor(redis)
+            .WithReference(messaging).WaitFor(messaging)
+            .WaitFor(everything);
+
+        var audit = builder.AddProject("audit", "Gateway.AuditService/Gateway.AuditService.csproj", AuditPort)
+            .WithGatewayConfig(gatewayConfig)
+            .WithReference(messaging).WaitFor(messaging)
+            .WithReference(auditDb).WaitFor(auditDb);
+
+        var proxy = builder.AddProject("proxy", "Gateway.Proxy/Gateway.Proxy.csproj", ProxyPort)
+            .WithExternalHttpEndpoints()
+            .WithGatewayConfig(gatewayConfig)
+            .WithReference(redis).WaitFor(redis)
+            .WithReference(messaging).WaitFor(messaging)
+            .WithReference(healthMonitor)
+            .WithReference(audit)
+            .WaitFor(everything);
+
+        return new GatewayAppModel(redis, messaging, auditDb, everything, gatewayConfig, healthMonitor, audit, proxy);
+    }
+}
