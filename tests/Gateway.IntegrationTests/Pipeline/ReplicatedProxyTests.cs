@@ -102,6 +102,35 @@ public sealed class ReplicatedProxyTests(PipelineInfrastructureFixture infrastru
             _audited.Where(e => e.Method == "tools/call").Select(e => e.RequestId));
     }
 
+    [Fact]
+    public async Task While_Redis_is_down_changes_are_refused_with_503_and_calls_keep_the_last_snapshot()
+    {
+        await using var replica = Replica();
+        using var admin = Admin(replica);
+        using var engaged = await admin.PutAsJsonAsync("/admin/kill-switches/tools/echo", new { reason = "before the outage" });
+        var pipeline = replica.Services.GetRequiredService<CallPipeline>();
+
+        await infrastructure.App.StopResourceAsync("redis");
+        HttpResponseMessage refused;
+        BackendResult during;
+        try
+        {
+            refused = await admin.DeleteAsync("/admin/kill-switches/tools/echo");
+            during = await pipeline.InvokeAsync(Call(), NeverCalled, CancellationToken.None);
+        }
+        finally
+        {
+            await infrastructure.App.StartResourceAsync("redis");
+        }
+
+        using (refused)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        Assert.Equal(Gateway.Contracts.GatewayErrorCodes.Killed, during.ErrorCode);
+    }
+
     private WebApplicationFactory<CallPipeline> Replica()
     {
         var spill = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N"));
