@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -187,6 +188,14 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>A client whose base address is the resource's endpoint, like Aspire's <c>CreateHttpClient</c>.</summary>
     public HttpClient CreateHttpClient(string resource, string endpoint = "http") =>
         new() { BaseAddress = GetEndpoint(resource, endpoint) };
+
+    /// <summary>A client for a service that sends <paramref name="apiKey"/> as a bearer token (admin and audit APIs).</summary>
+    public HttpClient CreateAuthenticatedHttpClient(string resource, string apiKey)
+    {
+        var client = CreateHttpClient(resource);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
 
     public ValueTask<string?> GetConnectionStringAsync(string resource, CancellationToken cancellationToken = default)
     {

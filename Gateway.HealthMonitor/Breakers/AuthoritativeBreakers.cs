@@ -44,6 +44,9 @@ public sealed class AuthoritativeBreakers : IDisposable
         _subscription = gateway.OnChange(Synchronize);
     }
 
+    /// <summary>The highest sequence committed or adopted by this replica, across backends.</summary>
+    public long HighestSequence => _backends.Values.Select(b => Math.Max(b.CircuitSequence, b.HealthSequence)).DefaultIfEmpty().Max();
+
     public IEnumerable<MonitoredBackend> Backends => _backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal);
 
     public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MonitoredBackend? backend) =>

@@ -16,6 +16,10 @@ public sealed class CircuitSnapshotStore(IConnectionMultiplexer redis, IOptions<
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
           return -1
         end
+        local floor = tonumber(ARGV[5])
+        if tonumber(redis.call('GET', KEYS[2]) or '0') < floor then
+          redis.call('SET', KEYS[2], floor)
+        end
         local sequence = redis.call('INCR', KEYS[2])
         redis.call('HSET', KEYS[3], ARGV[2], '{"sequence":' .. sequence .. ARGV[3])
         redis.call('HSET', KEYS[3], ARGV[4], sequence)
@@ -35,11 +39,15 @@ public sealed class CircuitSnapshotStore(IConnectionMultiplexer redis, IOptions<
     /// Writes <paramref name="message"/> (whose own sequence is ignored) to snapshot field <paramref name="field"/>
     /// under the next sequence number; returns that number, or null when this instance no longer leads.
     /// </summary>
-    public async Task<long?> CommitAsync<T>(string field, T message)
+    /// <param name="floor">
+    /// The highest sequence this instance has seen. If Redis lost its data (a restart without persistence), the
+    /// counter restarts from here instead of from zero, so proxies never see a sequence go backwards.
+    /// </param>
+    public async Task<long?> CommitAsync<T>(string field, T message, long floor = 0)
     {
         var remainder = CircuitSnapshotFormat.SerializeAfterSequence(message);
         var result = (long)await redis.GetDatabase().ScriptEvaluateAsync(
-            CommitScript, _keys, [_instanceId, field, remainder, CircuitSnapshotFormat.SequenceField]);
+            CommitScript, _keys, [_instanceId, field, remainder, CircuitSnapshotFormat.SequenceField, floor]);
         return result < 0 ? null : result;
     }
 

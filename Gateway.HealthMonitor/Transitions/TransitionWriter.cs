@@ -1,5 +1,6 @@
 using Gateway.Contracts.Circuit;
 using Gateway.Contracts.Messages;
+using Gateway.HealthMonitor.Breakers;
 using Gateway.HealthMonitor.Leadership;
 using MassTransit;
 using StackExchange.Redis;
@@ -12,6 +13,7 @@ namespace Gateway.HealthMonitor.Transitions;
 /// </summary>
 public sealed partial class TransitionWriter(
     PendingTransitions queue,
+    AuthoritativeBreakers breakers,
     CircuitSnapshotStore store,
     LeadershipState leadership,
     LeaderElection election,
@@ -69,7 +71,7 @@ public sealed partial class TransitionWriter(
 
     private async Task<object?> CommitCircuitAsync(PendingTransition pending, CircuitStateChanged change)
     {
-        if (await store.CommitAsync(CircuitSnapshotFormat.CircuitField(change.Backend), change) is not { } sequence)
+        if (await store.CommitAsync(CircuitSnapshotFormat.CircuitField(change.Backend), change, breakers.HighestSequence) is not { } sequence)
         {
             election.StepDown("the snapshot write was fenced: another instance holds the lease");
             return null;
@@ -87,7 +89,7 @@ public sealed partial class TransitionWriter(
 
     private async Task<object?> CommitHealthAsync(PendingTransition pending, BackendHealthChanged change)
     {
-        if (await store.CommitAsync(CircuitSnapshotFormat.HealthField(change.Backend), change) is not { } sequence)
+        if (await store.CommitAsync(CircuitSnapshotFormat.HealthField(change.Backend), change, breakers.HighestSequence) is not { } sequence)
         {
             election.StepDown("the snapshot write was fenced: another instance holds the lease");
             return null;

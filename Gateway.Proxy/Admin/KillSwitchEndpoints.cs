@@ -43,8 +43,15 @@ public static partial class KillSwitchEndpoints
             return problem;
         }
 
-        var killSwitch = await commands.EngageAsync(scope, name, Actor(http), body?.Reason, http.RequestAborted);
-        return TypedResults.Ok(View.From(killSwitch));
+        try
+        {
+            var killSwitch = await commands.EngageAsync(scope, name, Actor(http), body?.Reason, http.RequestAborted);
+            return TypedResults.Ok(View.From(killSwitch));
+        }
+        catch (KillSwitchStoreUnavailableException ex)
+        {
+            return StoreUnavailable(ex);
+        }
     }
 
     private static async Task<IResult> ReleaseAsync(KillSwitchScope scope, string name, HttpContext http, KillSwitchCommands commands)
@@ -54,10 +61,21 @@ public static partial class KillSwitchEndpoints
             return problem;
         }
 
-        return await commands.ReleaseAsync(scope, name, Actor(http), http.RequestAborted)
-            ? TypedResults.NoContent()
-            : TypedResults.NotFound();
+        try
+        {
+            return await commands.ReleaseAsync(scope, name, Actor(http), http.RequestAborted)
+                ? TypedResults.NoContent()
+                : TypedResults.NotFound();
+        }
+        catch (KillSwitchStoreUnavailableException ex)
+        {
+            return StoreUnavailable(ex);
+        }
     }
+
+    /// <summary>Nothing was changed: the switch's source of truth could not be written.</summary>
+    private static ProblemHttpResult StoreUnavailable(KillSwitchStoreUnavailableException ex) =>
+        TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Kill-switch store unavailable");
 
     private static string Actor(HttpContext http) => http.User.GetClientId() ?? "unknown";
 

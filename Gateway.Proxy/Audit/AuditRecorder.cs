@@ -31,9 +31,10 @@ public sealed partial class AuditRecorder(
                 raw = gateway.CurrentValue.AuditRawArguments ? System.Text.Encoding.UTF8.GetString(canonical) : null;
             }
 
+            var now = time.GetUtcNow();
             buffer.Write(new AuditEvent(
-                Guid.CreateVersion7(time.GetUtcNow()),
-                time.GetUtcNow(),
+                Guid.CreateVersion7(now),
+                now,
                 source.Name,
                 context.RequestId,
                 context.SessionId,
@@ -62,8 +63,9 @@ public sealed partial class AuditRecorder(
     {
         try
         {
+            var now = time.GetUtcNow();
             buffer.Write(new AuditEvent(
-                Guid.CreateVersion7(time.GetUtcNow()), time.GetUtcNow(), source.Name, Activity.Current?.TraceId.ToString(), null,
+                Guid.CreateVersion7(now), now, source.Name, Activity.Current?.TraceId.ToString(), null,
                 actor, action, target, backend, AuditDecision.Admin, status, null, 0, 0, null, null, detail));
         }
         catch (Exception ex)

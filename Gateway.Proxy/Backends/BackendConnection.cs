@@ -229,10 +229,28 @@ internal abstract partial class BackendConnection : IAsyncDisposable
             _initialized = true;
             LogInitialized(Logger, Backend, ProtocolVersion);
             OnInitialized();
+            if (Owner?.Session?.LogLevel is { } level)
+            {
+                // The client chose a level before this backend session existed (or before the backend restarted).
+                _ = ApplyLogLevelAsync(level);
+            }
         }
         finally
         {
             _initializeLock.Release();
+        }
+    }
+
+    private async Task ApplyLogLevelAsync(string level)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(Options.Timeout);
+            using var response = await RequestAsync(McpMethods.SetLevel, JsonSerializer.SerializeToUtf8Bytes(new { level }), Owner, timeout.Token);
+        }
+        catch (Exception ex) when (ex is BackendException or OperationCanceledException or ObjectDisposedException)
+        {
+            LogBestEffortFailed(Logger, Backend, ex.Message);
         }
     }
 

@@ -17,6 +17,7 @@ internal sealed class BackendConnections(
     TimeProvider time,
     ILoggerFactory loggers) : IAsyncDisposable
 {
+    private static readonly JsonElement s_sharedCapabilities = JsonDocument.Parse("""{"sampling":{},"elicitation":{}}""").RootElement.Clone();
     private readonly ConcurrentDictionary<string, Lazy<BackendConnection>> _shared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggers.CreateLogger("Gateway.Proxy.Backends");
@@ -48,8 +49,12 @@ internal sealed class BackendConnections(
         return session.GetOrAddConnection(backend.Name, _ => Create(backend, session.DefaultTarget, session.ClientCapabilities));
     }
 
+    /// <summary>
+    /// The backend session shared by the catalog, stateless backends and stateless requests. It declares sampling and
+    /// elicitation so that backends list the tools needing them, which client sessions that support them can call.
+    /// </summary>
     public BackendConnection Shared(BackendOptions backend) =>
-        _shared.GetOrAdd(backend.Name, _ => new Lazy<BackendConnection>(() => Create(backend, null, default))).Value;
+        _shared.GetOrAdd(backend.Name, _ => new Lazy<BackendConnection>(() => Create(backend, null, s_sharedCapabilities))).Value;
 
     public async ValueTask DisposeAsync()
     {

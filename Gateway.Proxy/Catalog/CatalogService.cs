@@ -197,6 +197,12 @@ internal sealed partial class CatalogService : BackgroundService
                 FirstByKey(catalogs.SelectMany(c => c.Templates)));
             var previous = _current;
             _current = next;
+            if (ReferenceEquals(previous, CatalogSnapshot.Empty))
+            {
+                // Nobody has seen a list before the first read: lists wait for it.
+                return;
+            }
+
             Announce(previous.Tools, next.Tools, McpMethods.ToolsListChanged);
             Announce(previous.Prompts, next.Prompts, McpMethods.PromptsListChanged);
             if (!SameItems(previous.Resources, next.Resources) || !SameItems(previous.Templates, next.Templates))

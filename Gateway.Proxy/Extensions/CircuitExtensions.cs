@@ -1,5 +1,9 @@
 using Gateway.Proxy.Circuit;
+using Gateway.ServiceDefaults.Messaging;
+using Gateway.ServiceDefaults.Redis;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using StackExchange.Redis;
 
 namespace Gateway.Proxy.Extensions;
 
@@ -9,18 +13,31 @@ internal static class CircuitExtensions
     public const string ReadyPath = "/ready";
 
     /// <summary>
-    /// Registers the breaker registry and, when the host has Redis (<c>AddGatewayRedis</c>) and the bus
-    /// (<c>AddGatewayMessaging</c>), the snapshot reader, the per-instance transition queue and the outcome reporter.
-    /// Without them the gate runs on local breakers alone and <c>/health</c> says so.
+    /// Registers the breaker registry, the link to the monitor (snapshot reads, the per-instance transition queue)
+    /// and the outcome reporter. Redis and the bus are used when their connection strings are set; without them the
+    /// gate runs on local breakers alone and <c>/health</c> says so.
     /// </summary>
     public static IHostApplicationBuilder AddCircuitBreakers(this IHostApplicationBuilder builder)
     {
+        // Other proxy capabilities use Redis and the bus too; whoever comes first registers them, once.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisExtensions.ConnectionName))
+            && !builder.Services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer)))
+        {
+            builder.AddGatewayRedis();
+        }
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(MessagingExtensions.ConnectionName))
+            && !builder.Services.Any(d => d.ServiceType == typeof(IBus)))
+        {
+            builder.AddGatewayMessaging();
+        }
+
         builder.Services.AddOptions<CircuitSyncOptions>()
             .Bind(builder.Configuration.GetSection(CircuitSyncOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<CircuitBreakerRegistry>();
+        builder.Services.TryAddSingleton<CircuitBreakerRegistry>();
         builder.Services.AddSingleton<CircuitSyncStatus>();
         builder.Services.AddSingleton<CircuitStateSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CircuitStateSync>());

@@ -87,7 +87,7 @@ internal sealed partial class McpDispatcher(
             McpMethods.Ping => ValueTask.FromResult(JsonRpcWriter.Response(message.Id, "{}"u8, isError: false)),
             McpMethods.Discover => ValueTask.FromResult(DiscoverResult(message.Id)),
             McpMethods.Initialize => ValueTask.FromResult(JsonRpcWriter.Error(message.Id, GatewayErrorCodes.InvalidRequest,
-                "Invalid Request: this session is already initialized.")),
+                "Invalid Request: initialize is only valid as the first message of a session.")),
             McpMethods.ToolsList => ListAsync(message, context, CatalogList.Tools, "tools", cancellationToken),
             McpMethods.PromptsList => ListAsync(message, context, CatalogList.Prompts, "prompts", cancellationToken),
             McpMethods.ResourcesList => ListAsync(message, context, CatalogList.Resources, "resources", cancellationToken),

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -60,10 +59,9 @@ public static class HealthEndpoints
     public static async Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
-        // Built in memory, then written once: JsonSerializer flushes the writer synchronously, which Kestrel refuses
-        // on the response stream as soon as a check reports data.
-        var body = new ArrayBufferWriter<byte>();
-        using var writer = new Utf8JsonWriter(body);
+        // Over the body's PipeWriter: JsonSerializer flushes the writer after each value, and a flush to the body
+        // Stream would be synchronous I/O, which Kestrel and TestServer refuse.
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("status", report.Status.ToString());
         writer.WriteNumber("durationMs", report.TotalDuration.TotalMilliseconds);
@@ -95,7 +93,6 @@ public static class HealthEndpoints
 
         writer.WriteEndArray();
         writer.WriteEndObject();
-        writer.Flush();
-        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
+        await writer.FlushAsync(context.RequestAborted);
     }
 }

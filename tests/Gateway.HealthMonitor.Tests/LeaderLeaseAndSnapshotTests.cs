@@ -69,6 +69,17 @@ public sealed class LeaderLeaseAndSnapshotTests(GarnetServer garnet) : IClassFix
         Assert.Equal(CircuitState.Open, Assert.Single(snapshot.Circuits).State);
     }
 
+    [Fact]
+    public async Task After_redis_loses_its_data_the_sequence_continues_from_the_leaders_floor()
+    {
+        Assert.True(await Lease("a").TryAcquireAsync());
+        await _redis.GetDatabase().KeyDeleteAsync(CircuitSnapshotFormat.SequenceKey(_prefix));
+
+        var sequence = await Store("a").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Open), floor: 41);
+
+        Assert.Equal(42, sequence);
+    }
+
     private IOptions<HealthMonitorOptions> Options(string instance) =>
         Microsoft.Extensions.Options.Options.Create(new HealthMonitorOptions { InstanceId = instance, KeyPrefix = _prefix, LeaseTtl = TimeSpan.FromMinutes(1) });
 

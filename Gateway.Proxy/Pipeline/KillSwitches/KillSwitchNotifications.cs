@@ -12,6 +12,9 @@ public sealed class KillSwitchNotifications(IBus bus, KillSwitchState state) : I
 {
     private HostReceiveEndpointHandle? _endpoint;
 
+    /// <summary>Completes once the queue is bound and consuming (changes published earlier are not seen).</summary>
+    public Task Ready => _endpoint?.Ready ?? Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _endpoint = bus.ConnectReceiveEndpoint(

@@ -33,14 +33,24 @@ public sealed partial class KillSwitchState(
         }
     }
 
+    /// <summary>
+    /// Reads the store before the host starts serving, so a switch engaged before a restart holds from the first
+    /// call. If the store cannot be read within <see cref="KillSwitchOptions.StoreTimeout"/>, the replica starts
+    /// with no switches and keeps trying on every refresh.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await RefreshAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.RefreshInterval, time);
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             await RefreshAsync(stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kill switches could not be read; keeping the last snapshot: {Error}")]

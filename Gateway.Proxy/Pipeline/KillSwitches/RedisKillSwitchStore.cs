@@ -16,7 +16,7 @@ public sealed class RedisKillSwitchStore(IConnectionMultiplexer redis) : IKillSw
 
     public async Task<IReadOnlyList<KillSwitch>> ReadAllAsync(CancellationToken cancellationToken)
     {
-        var entries = await redis.GetDatabase().HashGetAllAsync(Key).WaitAsync(cancellationToken);
+        var entries = await Guard(redis.GetDatabase().HashGetAllAsync(Key), cancellationToken);
         var switches = new List<KillSwitch>(entries.Length);
         foreach (var entry in entries)
         {
@@ -34,11 +34,23 @@ public sealed class RedisKillSwitchStore(IConnectionMultiplexer redis) : IKillSw
     {
         ArgumentNullException.ThrowIfNull(killSwitch);
         var value = JsonSerializer.Serialize(new StoredValue(killSwitch.Actor, killSwitch.Reason, killSwitch.At), Json);
-        return redis.GetDatabase().HashSetAsync(Key, Field(killSwitch.Scope, killSwitch.Name), value).WaitAsync(cancellationToken);
+        return Guard(redis.GetDatabase().HashSetAsync(Key, Field(killSwitch.Scope, killSwitch.Name), value), cancellationToken);
     }
 
     public Task<bool> RemoveAsync(KillSwitchScope scope, string name, CancellationToken cancellationToken) =>
-        redis.GetDatabase().HashDeleteAsync(Key, Field(scope, name)).WaitAsync(cancellationToken);
+        Guard(redis.GetDatabase().HashDeleteAsync(Key, Field(scope, name)), cancellationToken);
+
+    private static async Task<T> Guard<T>(Task<T> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await operation.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new KillSwitchStoreUnavailableException($"Kill switches in Redis are unavailable: {ex.Message}", ex);
+        }
+    }
 
     internal static string Field(KillSwitchScope scope, string name) => scope switch
     {

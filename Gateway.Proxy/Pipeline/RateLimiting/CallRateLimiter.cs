@@ -60,8 +60,9 @@ public sealed partial class CallRateLimiter : IDisposable
             return await _shared!.AcquireAsync(clientId, target, local.Limits, _time.GetUtcNow())
                 .WaitAsync(_options.Value.RedisTimeout, _time);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidCastException)
         {
+            // Unreachable, slow, or answering something unexpected (e.g. a Redis without Lua): decide locally.
             var fallback = _options.Value.FallbackDuration;
             Volatile.Write(ref _sharedRetryAt, _time.GetTimestamp() + (long)(fallback.TotalSeconds * _time.TimestampFrequency));
             LogFallingBack(_logger, fallback, ex.Message);

@@ -225,6 +225,25 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Logging_level_is_applied_again_when_a_backend_session_is_re_established()
+    {
+        var client = await ConnectAsync();
+        await client.RequestAsync("logging/setLevel", """{"level":"debug"}""");
+        var before = _beta.Methods.Count(m => m == "logging/setLevel");
+
+        _beta.ForgetSessions();
+        await client.RequestAsync("tools/call", """{"name":"only-beta"}""", id: 2);
+
+        // Sent right after the new handshake, without holding up the call: wait for it to arrive.
+        for (var attempt = 0; attempt < 100 && _beta.Methods.Count(m => m == "logging/setLevel") == before; attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(before + 1, _beta.Methods.Count(m => m == "logging/setLevel"));
+    }
+
+    [Fact]
     public async Task Ping_is_answered_by_the_gateway()
     {
         var client = await ConnectAsync();
