@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
@@ -13,8 +12,7 @@ public sealed class ProxyMcpSmokeTests(WholeSystemFixture fixture)
     public async Task An_mcp_client_with_the_demo_admin_key_initializes_pings_and_lists_the_demo_backend_tools()
     {
         await fixture.App.WaitForResourceHealthyAsync("proxy").WaitAsync(TimeSpan.FromSeconds(60));
-        using var client = fixture.App.CreateHttpClient("proxy");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.AdminApiKey);
+        using var client = fixture.App.CreateAuthenticatedHttpClient("proxy", fixture.AdminApiKey);
 
         var (initialize, session) = await PostAsync(client, null,
             """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"smoke","version":"1"}}}""");
