@@ -1,3 +1,4 @@
+using Gateway.AuditService.Api;
 using Gateway.AuditService.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,7 +8,11 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapAuditApi();
 
 app.Run();
 

@@ -1,0 +1,95 @@
+using Gateway.Contracts.Messages;
+
+namespace Gateway.AuditService.Ingestion;
+
+/// <summary>
+/// Decides whether an event may be stored. The bus delivers whatever a publisher sent, so missing required fields
+/// and oversized text are caught here, with a reason, before a batch is written: one bad event must never fail the
+/// transaction of the good ones.
+/// </summary>
+internal static class AuditEventValidator
+{
+    /// <summary>Longest identifier-like field (source, ids, method, status, backend, client). </summary>
+    public const int MaxNameLength = 256;
+
+    /// <summary>Longest tool name, resource URI or prompt name.</summary>
+    public const int MaxTargetLength = 2048;
+
+    /// <summary>Longest free-text detail.</summary>
+    public const int MaxDetailLength = 8 * 1024;
+
+    /// <summary>Longest raw arguments (only stored when a deployment opts in).</summary>
+    public const int MaxArgumentsLength = 64 * 1024;
+
+    /// <summary>Returns null when <paramref name="e"/> may be stored, otherwise why not.</summary>
+    public static string? Validate(AuditEvent? e)
+    {
+        if (e is null)
+        {
+            return "the message has no event";
+        }
+
+        var problems = new List<string>();
+        if (e.EventId == Guid.Empty)
+        {
+            problems.Add("EventId is missing");
+        }
+
+        if (e.Timestamp == default)
+        {
+            problems.Add("Timestamp is missing");
+        }
+
+        if (!Enum.IsDefined(e.Decision))
+        {
+            problems.Add($"Decision {(int)e.Decision} is not a known decision");
+        }
+
+        if (!double.IsFinite(e.LatencyMs) || e.LatencyMs < 0)
+        {
+            problems.Add("LatencyMs must be a finite, non-negative number");
+        }
+
+        if (e.ResponseBytes < 0)
+        {
+            problems.Add("ResponseBytes must not be negative");
+        }
+
+        if (e.ArgumentsSha256 is { } sha && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower)))
+        {
+            problems.Add("ArgumentsSha256 must be 64 lower-case hex digits");
+        }
+
+        Required(problems, nameof(e.Source), e.Source, MaxNameLength);
+        Required(problems, nameof(e.Method), e.Method, MaxNameLength);
+        Required(problems, nameof(e.Status), e.Status, MaxNameLength);
+        Optional(problems, nameof(e.RequestId), e.RequestId, MaxNameLength);
+        Optional(problems, nameof(e.SessionId), e.SessionId, MaxNameLength);
+        Optional(problems, nameof(e.ClientId), e.ClientId, MaxNameLength);
+        Optional(problems, nameof(e.Backend), e.Backend, MaxNameLength);
+        Optional(problems, nameof(e.Target), e.Target, MaxTargetLength);
+        Optional(problems, nameof(e.Detail), e.Detail, MaxDetailLength);
+        Optional(problems, nameof(e.Arguments), e.Arguments, MaxArgumentsLength);
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    private static void Required(List<string> problems, string name, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            problems.Add($"{name} is missing");
+        }
+        else
+        {
+            Optional(problems, name, value, maxLength);
+        }
+    }
+
+    private static void Optional(List<string> problems, string name, string? value, int maxLength)
+    {
+        if (value is not null && value.Length > maxLength)
+        {
+            problems.Add($"{name} is {value.Length} characters, more than {maxLength}");
+        }
+    }
+}

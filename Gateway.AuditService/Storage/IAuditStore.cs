@@ -1,0 +1,35 @@
+using Gateway.Contracts.Messages;
+
+namespace Gateway.AuditService.Storage;
+
+/// <summary>
+/// The durable audit log. Exactly two implementations: <see cref="Sqlite.SqliteAuditStore"/> (the embedded default)
+/// and <see cref="Postgres.PostgresAuditStore"/>; both share one schema and one set of read queries
+/// (<see cref="AuditQueries"/>).
+/// </summary>
+internal interface IAuditStore
+{
+    /// <summary>Which engine this is, for health and logs.</summary>
+    string Engine { get; }
+
+    /// <summary>Creates the schema or migrates it to the latest version. Safe to run from several replicas at once.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores <paramref name="events"/> in one transaction; an event whose id is already stored is skipped, so a
+    /// redelivered event is stored once. Returns how many were new.
+    /// </summary>
+    Task<int> AppendAsync(IReadOnlyCollection<AuditEvent> events, CancellationToken cancellationToken);
+
+    Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken);
+
+    Task<AuditEvent?> FindAsync(Guid eventId, CancellationToken cancellationToken);
+
+    /// <summary>Every record matching <paramref name="filter"/>, newest first, read as it is consumed.</summary>
+    IAsyncEnumerable<AuditEvent> ExportAsync(AuditFilter filter, CancellationToken cancellationToken);
+
+    Task<AuditStats> StatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>Deletes at most <paramref name="batchSize"/> records older than <paramref name="cutoff"/> in one short transaction.</summary>
+    Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken);
+}

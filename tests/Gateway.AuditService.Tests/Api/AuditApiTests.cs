@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.AuditService.Tests.Infrastructure;
+using Gateway.Contracts.Messages;
+
+namespace Gateway.AuditService.Tests.Api;
+
+public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<AuditServiceFactory>
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    // Each test works in its own client id, so tests sharing the factory's database never see each other's rows.
+    private readonly string _client = "client-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    [InlineData("wrong-key", HttpStatusCode.Unauthorized)]
+    [InlineData(AuditServiceFactory.CallerKey, HttpStatusCode.Forbidden)]
+    [InlineData(AuditServiceFactory.AuditorKey, HttpStatusCode.OK)]
+    [InlineData(AuditServiceFactory.AdminKey, HttpStatusCode.OK)]
+    public async Task Only_auditors_and_admins_may_read(string? key, HttpStatusCode expected)
+    {
+        using var http = key is null ? factory.CreateClient() : factory.CreateClient(key);
+
+        foreach (var path in new[] { "/api/audit", "/api/audit/export", "/api/audit/stats" })
+        {
+            using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(expected, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Search_filters_and_pages_with_an_opaque_cursor()
+    {
+        var events = SampleEvents.Stream(5, client: _client);
+        events.Add(SampleEvents.Call(client: _client, status: "forbidden", decision: AuditDecision.Refused, errorCode: -32003));
+        await factory.Store.AppendAsync(events, default);
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        var first = await GetPageAsync(http, $"/api/audit?client={_client}&status=ok&limit=3");
+        var second = await GetPageAsync(http, $"/api/audit?client={_client}&status=ok&limit=3&cursor={first.NextCursor}");
+        var refused = await GetPageAsync(http, $"/api/audit?client={_client}&decision=Refused&errorCode=-32003");
+
+        Assert.Equal(events.Take(5).Reverse().Select(e => e.EventId), first.Items.Concat(second.Items).Select(e => e.EventId));
+        Assert.NotNull(first.NextCursor);
+        Assert.Null(second.NextCursor);
+        Assert.Equal(events[5], Assert.Single(refused.Items));
+    }
+
+    [Theory]
+    [InlineData("/api/audit?cursor=not-a-cursor")]
+    [InlineData("/api/audit?limit=0")]
+    [InlineData("/api/audit?limit=1001")]
+    [InlineData("/api/audit/export?format=xml")]
+    [InlineData("/api/audit/stats?window=forever")]
+    [InlineData("/api/audit/stats?window=2d")]
+    public async Task A_malformed_query_is_a_bad_request(string path)
+    {
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task One_event_is_fetched_by_id()
+    {
+        var e = SampleEvents.Call(client: _client);
+        await factory.Store.AppendAsync([e], default);
+        using var http = factory.CreateClient(AuditServiceFactory.AdminKey);
+
+        var found = await http.GetFromJsonAsync<AuditEvent>(new Uri($"/api/audit/{e.EventId}", UriKind.Relative), Json);
+
+        Assert.Equal(e, found);
+        using var missing = await http.GetAsync(new Uri($"/api/audit/{Guid.NewGuid()}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ndjson_export_has_one_event_per_line_for_the_filter()
+    {
+        var events = SampleEvents.Stream(1200, client: _client);
+        await factory.Store.AppendAsync(events, default);
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        using var response = await http.GetAsync(new Uri($"/api/audit/export?format=ndjson&client={_client}", UriKind.Relative));
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(events.AsEnumerable().Reverse(), lines.Select(line => JsonSerializer.Deserialize<AuditEvent>(line, Json)));
+    }
+
+    [Fact]
+    public async Task Csv_export_has_a_header_and_quotes_fields_that_need_it()
+    {
+        var e = SampleEvents.Call(client: _client) with { Detail = "said \"no\", twice\nthen left" };
+        await factory.Store.AppendAsync([e], default);
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        using var response = await http.GetAsync(new Uri($"/api/audit/export?format=csv&client={_client}", UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("eventId,timestamp,source,requestId,sessionId,clientId,method,target,backend,decision,status,errorCode,latencyMs,", text, StringComparison.Ordinal);
+        Assert.EndsWith(
+            $"{e.EventId},2026-11-01T12:00:00.0000000Z,proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\"\r\n",
+            text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stats_cover_the_requested_window()
+    {
+        var to = SampleEvents.Epoch.AddYears(-1);
+        var backend = "stats-" + _client;
+        await factory.Store.AppendAsync(
+            [SampleEvents.Call(at: to.AddMinutes(-3), backend: backend, latencyMs: 40), SampleEvents.Call(at: to.AddMinutes(-30), backend: backend)],
+            default);
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        using var response = await http.GetAsync(new Uri($"/api/audit/stats?window=5m&to={Uri.EscapeDataString(to.ToString("O"))}", UriKind.Relative));
+        using var stats = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        var latency = Assert.Single(stats.RootElement.GetProperty("latency").EnumerateArray(), b => b.GetProperty("backend").GetString() == backend);
+        Assert.Equal(1, latency.GetProperty("calls").GetInt64());
+        Assert.Equal(40, latency.GetProperty("p99").GetDouble());
+    }
+
+    private static async Task<Page> GetPageAsync(HttpClient http, string path) =>
+        (await http.GetFromJsonAsync<Page>(new Uri(path, UriKind.Relative), Json))!;
+
+    private sealed record Page(List<AuditEvent> Items, string? NextCursor);
+}

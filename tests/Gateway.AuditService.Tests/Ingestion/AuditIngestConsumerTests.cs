@@ -1,0 +1,84 @@
+using Gateway.AuditService.Ingestion;
+using Gateway.AuditService.Tests.Infrastructure;
+using Gateway.Contracts.Circuit;
+using Gateway.Contracts.Messages;
+using MassTransit;
+
+namespace Gateway.AuditService.Tests.Ingestion;
+
+public sealed class AuditIngestConsumerTests
+{
+    [Fact]
+    public async Task An_event_published_twice_is_stored_once()
+    {
+        await using var ingest = await IngestionHarness.StartAsync();
+        var e = SampleEvents.Call();
+
+        await ingest.Harness.Bus.Publish(e);
+        Assert.True(await ingest.Consumer.Consumed.Any<Batch<AuditEvent>>());
+        await ingest.Harness.Bus.Publish(e);
+        await ingest.Harness.InactivityTask;
+
+        var stored = await ingest.StoredAsync();
+        Assert.Equal(e, Assert.Single(stored));
+    }
+
+    [Fact]
+    public async Task A_proxy_batch_is_flattened_and_its_invalid_event_rejected_with_a_reason()
+    {
+        await using var ingest = await IngestionHarness.StartAsync();
+        var good = SampleEvents.Stream(3);
+        var missing = SampleEvents.Call() with { Status = null!, Method = "" };
+        var oversized = SampleEvents.Call() with { Detail = new string('x', AuditEventValidator.MaxDetailLength + 1) };
+
+        await ingest.Harness.Bus.Publish(new AuditEventBatch([good[0], missing, good[1], oversized, good[2]]));
+        Assert.True(await ingest.Consumer.Consumed.Any<Batch<AuditEventBatch>>());
+        await ingest.Harness.InactivityTask;
+
+        Assert.Equal(good.Select(e => e.EventId).Order(), (await ingest.StoredAsync()).Select(e => e.EventId).Order());
+        var rejected = ingest.Rejected().ToDictionary(r => ((AuditEvent)r.Message).EventId, r => r.Reason);
+        Assert.Equal(2, rejected.Count);
+        Assert.Contains("Status is missing", rejected[missing.EventId]);
+        Assert.Contains("Method is missing", rejected[missing.EventId]);
+        Assert.Contains("Detail is 8193 characters", rejected[oversized.EventId]);
+    }
+
+    [Fact]
+    public async Task An_invalid_single_event_goes_to_the_error_queue_and_the_rest_of_the_batch_is_stored()
+    {
+        await using var ingest = await IngestionHarness.StartAsync();
+        var good = SampleEvents.Call();
+        var bad = SampleEvents.Call() with { EventId = Guid.Empty };
+
+        await ingest.Harness.Bus.PublishBatch([bad, good]);
+        Assert.True(await ingest.Consumer.Consumed.Any<Batch<AuditEvent>>());
+        await ingest.Harness.InactivityTask;
+
+        Assert.Equal(good.EventId, Assert.Single(await ingest.StoredAsync()).EventId);
+        var (message, reason) = Assert.Single(ingest.Rejected());
+        Assert.Equal(Guid.Empty, ((AuditEvent)message).EventId);
+        Assert.Equal("EventId is missing", reason);
+    }
+
+    [Fact]
+    public async Task Breaker_and_health_transitions_are_stored_as_transition_records_once()
+    {
+        await using var ingest = await IngestionHarness.StartAsync();
+        var at = SampleEvents.Epoch;
+        var opened = new CircuitStateChanged(41, "everything", CircuitState.Open, CircuitState.Closed, 1, "5 consecutive failures", "monitor", at, at.AddSeconds(30));
+        var unhealthy = new BackendHealthChanged(42, "everything", false, "probe timed out", at.AddSeconds(1));
+
+        await ingest.Harness.Bus.Publish(opened);
+        await ingest.Harness.Bus.Publish(unhealthy);
+        await ingest.Harness.Bus.Publish(opened);
+        await ingest.Harness.InactivityTask;
+
+        var stored = (await ingest.StoredAsync()).OrderBy(e => e.Timestamp).ToList();
+        Assert.Equal(2, stored.Count);
+        Assert.Equal(
+            (AuditDecision.Transition, "open", "monitor", "everything", "5 consecutive failures", at),
+            (stored[0].Decision, stored[0].Status, stored[0].ClientId, stored[0].Backend, stored[0].Detail, stored[0].Timestamp));
+        Assert.Equal(TransitionRecords.DeterministicId(nameof(CircuitStateChanged), "everything", 41), stored[0].EventId);
+        Assert.Equal((AuditDecision.Transition, "unhealthy", "probe timed out"), (stored[1].Decision, stored[1].Status, stored[1].Detail));
+    }
+}

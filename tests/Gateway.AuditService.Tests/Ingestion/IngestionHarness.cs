@@ -1,0 +1,79 @@
+using Gateway.AuditService.Ingestion;
+using Gateway.AuditService.Storage;
+using Gateway.AuditService.Tests.Infrastructure;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.AuditService.Tests.Ingestion;
+
+/// <summary>
+/// The ingestion consumer on MassTransit's in-memory test harness, writing to a real SQLite store in a temp folder.
+/// Exercises the consumer's logic (validation, rejection, flattening, idempotency) without a broker.
+/// </summary>
+internal sealed class IngestionHarness : IAsyncDisposable
+{
+    private readonly TempDirectory _folder;
+    private readonly ServiceProvider _services;
+
+    private IngestionHarness(TempDirectory folder, ServiceProvider services, IAuditStore store)
+    {
+        _folder = folder;
+        _services = services;
+        Store = store;
+        Harness = services.GetRequiredService<ITestHarness>();
+    }
+
+    public ITestHarness Harness { get; }
+
+    public IAuditStore Store { get; }
+
+    public static async Task<IngestionHarness> StartAsync()
+    {
+        var folder = new TempDirectory();
+        var store = StorageExtensions.Create($"Data Source={folder.File("audit.db")}", TimeProvider.System);
+        await store.MigrateAsync(default);
+        var services = new ServiceCollection()
+            .AddSingleton(store)
+            .AddSingleton(TimeProvider.System)
+            .AddLogging()
+            .AddMassTransitTestHarness(bus => bus.AddConsumer<AuditIngestConsumer>(typeof(AuditIngestConsumerDefinition)))
+            .AddOptions<AuditIngestionOptions>().Configure(o => o.BatchTimeLimit = TimeSpan.FromMilliseconds(20)).Services
+            .BuildServiceProvider(validateScopes: true);
+        var harness = new IngestionHarness(folder, services, store);
+        await harness.Harness.Start();
+        return harness;
+    }
+
+    public IConsumerTestHarness<AuditIngestConsumer> Consumer =>
+        Harness.GetConsumerHarness<AuditIngestConsumer>();
+
+    /// <summary>Messages the consumer sent to the error queue, with the reason header.</summary>
+    public IEnumerable<(object Message, string? Reason)> Rejected() =>
+        Harness.Sent.Select(_ => true)
+            .Where(s => s.Context.DestinationAddress?.AbsolutePath.EndsWith("audit-events_error", StringComparison.Ordinal) == true)
+            .Select(s => (s.MessageObject, s.Context.Headers.Get<string>(AuditIngestConsumer.ReasonHeader)));
+
+    public async Task<List<Contracts.Messages.AuditEvent>> StoredAsync()
+    {
+        var all = new List<Contracts.Messages.AuditEvent>();
+        await foreach (var e in Store.ExportAsync(new AuditFilter(), default))
+        {
+            all.Add(e);
+        }
+
+        return all;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Harness.Stop();
+        await _services.DisposeAsync();
+        if (Store is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+
+        _folder.Dispose();
+    }
+}

@@ -1,0 +1,198 @@
+using Gateway.AuditService.Storage;
+using Gateway.AuditService.Tests.Infrastructure;
+using Gateway.Contracts.Messages;
+
+namespace Gateway.AuditService.Tests.Storage;
+
+/// <summary>
+/// What every audit store must do, run against each engine by a derived class. Each test gets an empty store.
+/// </summary>
+public abstract class AuditStoreContract : IAsyncLifetime
+{
+    private IAuditStore? _store;
+
+    internal IAuditStore Store => _store ?? throw new InvalidOperationException("not initialized");
+
+    /// <summary>A fresh, empty, migrated store.</summary>
+    internal abstract Task<IAuditStore> CreateStoreAsync();
+
+    public async Task InitializeAsync()
+    {
+        _store = await CreateStoreAsync();
+        await _store.MigrateAsync(CancellationToken.None);
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        if (_store is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Migrating_again_keeps_the_data_and_changes_nothing()
+    {
+        await Store.AppendAsync([SampleEvents.Call()], default);
+
+        await Store.MigrateAsync(default);
+
+        var page = await Store.QueryAsync(new AuditFilter(), null, 10, default);
+        Assert.Single(page.Items);
+    }
+
+    [Fact]
+    public async Task Appending_the_same_event_twice_stores_it_once()
+    {
+        var e = SampleEvents.Call();
+
+        var first = await Store.AppendAsync([e], default);
+        var second = await Store.AppendAsync([e, SampleEvents.Call()], default);
+
+        Assert.Equal(1, first);
+        Assert.Equal(1, second);
+        var page = await Store.QueryAsync(new AuditFilter(), null, 10, default);
+        Assert.Equal(2, page.Items.Count);
+    }
+
+    [Fact]
+    public async Task A_stored_event_reads_back_with_every_field()
+    {
+        var e = SampleEvents.Call(errorCode: -32007, status: "circuit_open", decision: AuditDecision.Refused) with
+        {
+            Timestamp = new DateTimeOffset(2026, 11, 1, 12, 0, 0, 123, TimeSpan.Zero).AddTicks(4560),
+            Arguments = "{\"text\":\"héllo, \\\"world\\\"\"}",
+            Detail = "circuit open for everything",
+            SessionId = null,
+        };
+        await Store.AppendAsync([e], default);
+
+        var found = await Store.FindAsync(e.EventId, default);
+
+        Assert.Equal(e, found);
+        Assert.Null(await Store.FindAsync(Guid.NewGuid(), default));
+    }
+
+    [Fact]
+    public async Task Each_filter_selects_only_matching_events()
+    {
+        var t = SampleEvents.Epoch;
+        var events = new[]
+        {
+            SampleEvents.Call(at: t, client: "alice", target: "echo", backend: "b1", status: "ok"),
+            SampleEvents.Call(at: t.AddSeconds(1), client: "bob", target: "add", backend: "b1", status: "ok"),
+            SampleEvents.Call(at: t.AddSeconds(2), client: "alice", target: "add", backend: "b2", status: "rate_limited",
+                decision: AuditDecision.Refused, errorCode: -32005),
+            SampleEvents.Call(at: t.AddSeconds(3), client: "carol", target: "echo", backend: "b2", status: "circuit_open",
+                decision: AuditDecision.Refused, errorCode: -32007),
+        };
+        await Store.AppendAsync(events, default);
+
+        async Task<Guid[]> Ids(AuditFilter filter) =>
+            (await Store.QueryAsync(filter, null, 100, default)).Items.Select(e => e.EventId).ToArray();
+
+        Assert.Equal([events[2].EventId, events[0].EventId], await Ids(new AuditFilter { ClientId = "alice" }));
+        Assert.Equal([events[2].EventId, events[1].EventId], await Ids(new AuditFilter { Target = "add" }));
+        Assert.Equal([events[3].EventId, events[2].EventId], await Ids(new AuditFilter { Backend = "b2" }));
+        Assert.Equal([events[2].EventId], await Ids(new AuditFilter { Status = "rate_limited" }));
+        Assert.Equal([events[3].EventId], await Ids(new AuditFilter { ErrorCode = -32007 }));
+        Assert.Equal([events[3].EventId, events[2].EventId], await Ids(new AuditFilter { Decision = AuditDecision.Refused }));
+        Assert.Equal([events[2].EventId, events[1].EventId], await Ids(new AuditFilter { From = t.AddSeconds(1), To = t.AddSeconds(3) }));
+        Assert.Equal([events[2].EventId], await Ids(new AuditFilter { ClientId = "alice", Backend = "b2", Method = "tools/call" }));
+        Assert.Empty(await Ids(new AuditFilter { ClientId = "nobody" }));
+    }
+
+    [Fact]
+    public async Task Paging_newest_first_neither_skips_nor_repeats_while_inserts_continue()
+    {
+        var original = SampleEvents.Stream(250);
+        // Equal timestamps force the event id to break ties.
+        original.AddRange(Enumerable.Range(0, 20).Select(_ => SampleEvents.Call(at: SampleEvents.Epoch.AddMilliseconds(100))));
+        await Store.AppendAsync(original, default);
+
+        var seen = new List<AuditEvent>();
+        AuditCursor? cursor = null;
+        var round = 0;
+        do
+        {
+            var page = await Store.QueryAsync(new AuditFilter(), cursor, 40, default);
+            seen.AddRange(page.Items);
+            cursor = page.Next;
+            // Newer events arrive between pages; they belong before the first page and must not leak into later ones.
+            await Store.AppendAsync(SampleEvents.Stream(10, SampleEvents.Epoch.AddHours(1 + round++)), default);
+        }
+        while (cursor is not null);
+
+        Assert.Equal(original.Count, seen.Count);
+        Assert.Equal(original.Count, seen.Select(e => e.EventId).Distinct().Count());
+        Assert.Equal(
+            original.OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.EventId.ToString()).Select(e => e.EventId),
+            seen.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task The_last_page_has_no_cursor()
+    {
+        await Store.AppendAsync(SampleEvents.Stream(5), default);
+
+        var full = await Store.QueryAsync(new AuditFilter(), null, 5, default);
+        var partial = await Store.QueryAsync(new AuditFilter(), null, 3, default);
+
+        Assert.Null(full.Next);
+        Assert.NotNull(partial.Next);
+    }
+
+    [Fact]
+    public async Task Export_streams_every_matching_event_newest_first()
+    {
+        var alice = SampleEvents.Stream(1500, client: "alice");
+        await Store.AppendAsync(alice, default);
+        await Store.AppendAsync(SampleEvents.Stream(50, client: "bob"), default);
+
+        var exported = new List<AuditEvent>();
+        await foreach (var e in Store.ExportAsync(new AuditFilter { ClientId = "alice" }, default))
+        {
+            exported.Add(e);
+        }
+
+        Assert.Equal(alice.AsEnumerable().Reverse().Select(e => e.EventId), exported.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task Stats_count_each_status_per_minute_and_rank_latency_per_backend()
+    {
+        var t = SampleEvents.Epoch;
+        var events = new List<AuditEvent>();
+        // 100 allowed calls on b1 with latencies 1..100 ms in the first minute; refusals carry no backend latency.
+        events.AddRange(Enumerable.Range(1, 100).Select(i => SampleEvents.Call(at: t.AddMilliseconds(i), backend: "b1", latencyMs: i)));
+        events.AddRange(Enumerable.Range(0, 3).Select(i => SampleEvents.Call(
+            at: t.AddMinutes(1).AddSeconds(i), backend: "b1", status: "forbidden", decision: AuditDecision.Refused, latencyMs: 999)));
+        events.Add(SampleEvents.Call(at: t.AddMinutes(1), backend: "b2", latencyMs: 7));
+        events.Add(SampleEvents.Call(at: t.AddMinutes(5), backend: "b2", latencyMs: 7));
+        await Store.AppendAsync(events, default);
+
+        var stats = await Store.StatsAsync(t, t.AddMinutes(2), default);
+
+        Assert.Equal(
+            [new StatusCount(t, "ok", 100), new StatusCount(t.AddMinutes(1), "forbidden", 3), new StatusCount(t.AddMinutes(1), "ok", 1)],
+            stats.PerMinute);
+        Assert.Equal([new BackendLatency("b1", 100, 50, 95, 99), new BackendLatency("b2", 1, 7, 7, 7)], stats.Latency);
+    }
+
+    [Fact]
+    public async Task Deleting_expired_events_takes_at_most_one_batch_and_spares_newer_ones()
+    {
+        var old = SampleEvents.Stream(25, SampleEvents.Epoch.AddDays(-40));
+        var recent = SampleEvents.Stream(5);
+        await Store.AppendAsync([.. old, .. recent], default);
+        var cutoff = SampleEvents.Epoch.AddDays(-30);
+
+        Assert.Equal(10, await Store.DeleteOlderThanAsync(cutoff, 10, default));
+        Assert.Equal(10, await Store.DeleteOlderThanAsync(cutoff, 10, default));
+        Assert.Equal(5, await Store.DeleteOlderThanAsync(cutoff, 10, default));
+        Assert.Equal(0, await Store.DeleteOlderThanAsync(cutoff, 10, default));
+
+        var left = await Store.QueryAsync(new AuditFilter(), null, 100, default);
+        Assert.Equal(recent.Select(e => e.EventId).Reverse(), left.Items.Select(e => e.EventId));
+    }
+}
