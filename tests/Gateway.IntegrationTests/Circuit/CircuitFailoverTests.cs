@@ -51,7 +51,9 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
         {
             var client = new McpTestClient(system.App.CreateAuthenticatedHttpClient(proxy, system.AdminApiKey));
             await client.InitializeAsync();
-            Assert.False((await client.CallToolAsync("flaky_echo")).TryGetProperty("error", out _));
+            var tools = (await client.RequestAsync("tools/list", new { })).GetRawText();
+            var answer = await client.CallToolAsync("flaky_echo");
+            Assert.True(answer.TryGetProperty("result", out var result) && !result.TryGetProperty("isError", out _), $"{answer.GetRawText()} / {tools}");
             clients.Add(client);
         }
 
@@ -61,7 +63,8 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
 
         foreach (var client in clients)
         {
-            var error = (await client.CallToolAsync("flaky_echo")).GetProperty("error");
+            var answer = await client.CallToolAsync("flaky_echo");
+            Assert.True(answer.TryGetProperty("error", out var error), answer.GetRawText());
             Assert.Equal(-32007, error.GetProperty("code").GetInt32());
             Assert.Contains(CircuitSystemFixture.Backend, error.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
@@ -71,7 +74,8 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
         await system.WaitForProxiesAsync("Closed");
         foreach (var client in clients)
         {
-            Assert.False((await client.CallToolAsync("flaky_echo")).TryGetProperty("error", out _));
+            var answer = await client.CallToolAsync("flaky_echo");
+            Assert.True(answer.TryGetProperty("result", out var result) && !result.TryGetProperty("isError", out _), answer.GetRawText());
             client.Dispose();
         }
     }

@@ -72,7 +72,13 @@ public sealed class FlakyMcpServer : IAsyncDisposable
             return;
         }
 
-        var id = request.RootElement.TryGetProperty("id", out var idElement) ? idElement.GetRawText() : "null";
+        if (!request.RootElement.TryGetProperty("id", out var idElement))
+        {
+            context.Response.StatusCode = StatusCodes.Status202Accepted; // a notification
+            return;
+        }
+
+        var id = idElement.GetRawText();
         context.Response.Headers["Mcp-Session-Id"] = "flaky-session";
         string? result = method switch
         {
@@ -80,15 +86,14 @@ public sealed class FlakyMcpServer : IAsyncDisposable
             "ping" => "{}",
             "tools/list" => """{"tools":[{"name":"flaky_echo","description":"Echoes","inputSchema":{"type":"object"}}]}""",
             "tools/call" => """{"content":[{"type":"text","text":"echo"}]}""",
+            "prompts/list" => """{"prompts":[]}""",
+            "resources/list" => """{"resources":[]}""",
+            "resources/templates/list" => """{"resourceTemplates":[]}""",
             _ => null,
         };
-        if (result is null)
-        {
-            context.Response.StatusCode = StatusCodes.Status202Accepted;
-            return;
-        }
-
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}");
+        await context.Response.WriteAsync(result is null
+            ? "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}"
+            : "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}");
     }
 }

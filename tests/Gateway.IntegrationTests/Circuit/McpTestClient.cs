@@ -18,10 +18,13 @@ public sealed class McpTestClient(HttpClient http) : IDisposable
     }
 
     /// <summary>Calls a tool and returns the JSON-RPC response object.</summary>
-    public async Task<JsonElement> CallToolAsync(string tool)
+    public Task<JsonElement> CallToolAsync(string tool) => RequestAsync("tools/call", new { name = tool, arguments = new { } });
+
+    /// <summary>Sends one request and returns the JSON-RPC response object.</summary>
+    public async Task<JsonElement> RequestAsync(string method, object parameters)
     {
         using var response = await PostAsync(
-            JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 2, method = "tools/call", @params = new { name = tool, arguments = new { } } }));
+            JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 2, method, @params = parameters }));
         var text = await response.Content.ReadAsStringAsync();
         if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
