@@ -42,6 +42,7 @@ public static class BackendsApi
     /// </summary>
     public static IEndpointRouteBuilder MapBackendsApi(this IEndpointRouteBuilder endpoints)
     {
+        ArgumentNullException.ThrowIfNull(endpoints);
         var api = endpoints.MapGroup("/api/backends");
         api.MapGet("/", (AuthoritativeBreakers breakers, LeadershipState leadership) =>
                 new BackendsView(leadership.InstanceId, leadership.IsLeader, [.. breakers.Backends.Select(Describe)]))

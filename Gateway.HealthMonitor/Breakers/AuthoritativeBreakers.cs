@@ -194,6 +194,29 @@ public sealed class AuthoritativeBreakers : IDisposable
         }
     }
 
+    /// <summary>
+    /// After taking the lead: re-publishes, as a same-state transition, every breaker state the snapshot lacks or
+    /// holds older than this replica knows it (Redis lost its data), so proxies that start later still find it.
+    /// </summary>
+    public void ReassertMissing(CircuitSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var stored = snapshot.Circuits.ToDictionary(c => c.Backend, c => c.Sequence, StringComparer.Ordinal);
+        foreach (var backend in _backends.Values)
+        {
+            lock (backend.Gate)
+            {
+                if (backend.CircuitSequence > 0 && stored.GetValueOrDefault(backend.Name) < backend.CircuitSequence)
+                {
+                    var machine = backend.Machine;
+                    _queue.Enqueue(new PendingTransition(backend, new CircuitStateChanged(
+                        0, backend.Name, machine.State, machine.State, machine.TripCount, "re-asserted: the snapshot had lost it",
+                        MonitorActor, _timeProvider.GetUtcNow(), machine.OpenUntil)));
+                }
+            }
+        }
+    }
+
     public void Dispose() => _subscription?.Dispose();
 
     private Task<object?> Manual(MonitoredBackend backend, string actor, Func<CircuitBreakerStateMachine, CircuitTransition?> action)

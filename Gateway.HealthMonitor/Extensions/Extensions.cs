@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Gateway.Contracts.Circuit;
 using Gateway.HealthMonitor.Breakers;
 using Gateway.HealthMonitor.Leadership;
@@ -31,6 +32,8 @@ internal static class Extensions
         builder.Services.AddOptions<HealthMonitorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpClient(ProbeScheduler.HttpClientName);
+        // The API speaks the bus messages' JSON: states as names ("Open"), not numbers.
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         builder.Services.AddSingleton(sp => new LeadershipState(sp.GetRequiredService<IOptions<HealthMonitorOptions>>().Value.InstanceId));
         builder.Services.AddSingleton<PendingTransitions>();

@@ -92,6 +92,7 @@ public sealed partial class LeaderElection(
 
                 _lastRenewed = now;
                 leadership.Set(true, now);
+                breakers.ReassertMissing(snapshot);
                 LogLeading(leadership.InstanceId, snapshot.Sequence);
             }
         }

@@ -3,6 +3,7 @@ using Gateway.ServiceDefaults.Messaging;
 using Gateway.ServiceDefaults.Redis;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
 namespace Gateway.Proxy.Extensions;
@@ -43,6 +44,7 @@ internal static class CircuitExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CircuitStateSync>());
         builder.Services.AddHostedService<OutcomeReporter>();
         builder.Services.AddHealthChecks().AddCheck<CircuitGateHealthCheck>("circuit-gate");
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(DependencyHealthCheck.Degrade);
         return builder;
     }
 

@@ -41,6 +41,8 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
         Assert.Equal(["alpha", "local"], view.Backends.Select(b => b.Name));
         Assert.All(view.Backends, b => Assert.Equal(CircuitState.Closed, b.State));
         Assert.Equal("stdio", view.Backends[1].Kind);
+        using var client = _monitor.CreateClient(MonitorFactory.AuditorKey);
+        Assert.Contains("\"state\":\"Closed\"", await client.GetStringAsync("/api/backends"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -44,6 +44,43 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
     }
 
     [Fact]
+    public async Task An_open_circuit_fast_fails_tools_call_with_32007_on_both_replicas_without_calling_the_backend()
+    {
+        var clients = new List<McpTestClient>();
+        foreach (var proxy in CircuitSystemFixture.Proxies)
+        {
+            var client = new McpTestClient(system.App.CreateAuthenticatedHttpClient(proxy, system.AdminApiKey));
+            await client.InitializeAsync();
+            var tools = (await client.RequestAsync("tools/list", new { })).GetRawText();
+            var answer = await client.CallToolAsync("flaky_echo");
+            Assert.True(answer.TryGetProperty("result", out var result) && !result.TryGetProperty("isError", out _), $"{answer.GetRawText()} / {tools}");
+            clients.Add(client);
+        }
+
+        system.Flaky.Failing = true;
+        await system.WaitForProxiesAsync("Open");
+        var toolCalls = system.Flaky.ToolCalls;
+
+        foreach (var client in clients)
+        {
+            var answer = await client.CallToolAsync("flaky_echo");
+            Assert.True(answer.TryGetProperty("error", out var error), answer.GetRawText());
+            Assert.Equal(-32007, error.GetProperty("code").GetInt32());
+            Assert.Contains(CircuitSystemFixture.Backend, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(toolCalls, system.Flaky.ToolCalls);
+        system.Flaky.Failing = false;
+        await system.WaitForProxiesAsync("Closed");
+        foreach (var client in clients)
+        {
+            var answer = await client.CallToolAsync("flaky_echo");
+            Assert.True(answer.TryGetProperty("result", out var result) && !result.TryGetProperty("isError", out _), answer.GetRawText());
+            client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Isolate_and_reset_through_the_monitor_api_reach_every_proxy_with_the_admin_as_actor()
     {
         var isolate = await system.AdminAsync("isolate");

@@ -18,6 +18,7 @@ public sealed class FlakyMcpServer : IAsyncDisposable
     private readonly WebApplication _app;
     private volatile bool _failing;
     private int _requests;
+    private int _toolCalls;
 
     private FlakyMcpServer(WebApplication app) => _app = app;
 
@@ -31,6 +32,9 @@ public sealed class FlakyMcpServer : IAsyncDisposable
 
     /// <summary>Requests received so far, failed or not.</summary>
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary><c>tools/call</c> requests received so far (probes are pings, so they do not count).</summary>
+    public int ToolCalls => Volatile.Read(ref _toolCalls);
 
     public static async Task<FlakyMcpServer> StartAsync()
     {
@@ -55,15 +59,26 @@ public sealed class FlakyMcpServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        using var request = await JsonDocument.ParseAsync(context.Request.Body);
+        var method = request.RootElement.GetProperty("method").GetString();
+        if (method == "tools/call")
+        {
+            Interlocked.Increment(ref _toolCalls);
+        }
+
         if (_failing)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
 
-        using var request = await JsonDocument.ParseAsync(context.Request.Body);
-        var method = request.RootElement.GetProperty("method").GetString();
-        var id = request.RootElement.TryGetProperty("id", out var idElement) ? idElement.GetRawText() : "null";
+        if (!request.RootElement.TryGetProperty("id", out var idElement))
+        {
+            context.Response.StatusCode = StatusCodes.Status202Accepted; // a notification
+            return;
+        }
+
+        var id = idElement.GetRawText();
         context.Response.Headers["Mcp-Session-Id"] = "flaky-session";
         string? result = method switch
         {
@@ -71,15 +86,14 @@ public sealed class FlakyMcpServer : IAsyncDisposable
             "ping" => "{}",
             "tools/list" => """{"tools":[{"name":"flaky_echo","description":"Echoes","inputSchema":{"type":"object"}}]}""",
             "tools/call" => """{"content":[{"type":"text","text":"echo"}]}""",
+            "prompts/list" => """{"prompts":[]}""",
+            "resources/list" => """{"resources":[]}""",
+            "resources/templates/list" => """{"resourceTemplates":[]}""",
             _ => null,
         };
-        if (result is null)
-        {
-            context.Response.StatusCode = StatusCodes.Status202Accepted;
-            return;
-        }
-
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}");
+        await context.Response.WriteAsync(result is null
+            ? "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}"
+            : "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}");
     }
 }

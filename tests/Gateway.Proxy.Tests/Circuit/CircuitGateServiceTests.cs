@@ -114,6 +114,8 @@ public sealed class CircuitGateServiceTests(GarnetServer garnet) : IClassFixture
         using var client = proxy.CreateClient();
         var response = await client.GetAsync("/health");
         var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Degraded", health.GetProperty("status").GetString());
         Assert.Equal("Degraded", GateCheck(health).GetProperty("status").GetString());
         Assert.StartsWith("fail-static", GateCheck(health).GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready")).StatusCode);
