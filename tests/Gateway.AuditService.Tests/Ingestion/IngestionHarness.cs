@@ -48,6 +48,23 @@ internal sealed class IngestionHarness : IAsyncDisposable
     public IConsumerTestHarness<AuditIngestConsumer> Consumer =>
         Harness.GetConsumerHarness<AuditIngestConsumer>();
 
+    /// <summary>
+    /// Waits until a committed batch holds a message matching <paramref name="match"/>: the harness records a batch
+    /// once Consume has returned, that is after the commit and after any rejection was sent.
+    /// </summary>
+    public async Task ConsumedAsync<T>(Func<ConsumeContext<T>, bool> match)
+        where T : class =>
+        Assert.True(await Consumer.Consumed.Any<Batch<T>>(batch => batch.Context.Message.Any(match)), $"no {typeof(T).Name} was consumed");
+
+    /// <summary>Publishes with a known message id, so a test can wait for that very delivery.</summary>
+    public async Task<Guid> PublishAsync<T>(T message)
+        where T : class
+    {
+        var messageId = NewId.NextGuid();
+        await Harness.Bus.Publish(message, context => context.MessageId = messageId);
+        return messageId;
+    }
+
     /// <summary>Messages the consumer sent to the error queue, with the reason header.</summary>
     public IEnumerable<(object Message, string? Reason)> Rejected() =>
         Harness.Sent.Select(_ => true)
