@@ -37,7 +37,13 @@ internal sealed class IngestionHarness : IAsyncDisposable
             .AddSingleton(store)
             .AddSingleton(TimeProvider.System)
             .AddLogging()
-            .AddMassTransitTestHarness(bus => bus.AddConsumer<AuditIngestConsumer>(typeof(AuditIngestConsumerDefinition)))
+            .AddMassTransitTestHarness(bus =>
+            {
+                bus.AddConsumer<AuditIngestConsumer>(typeof(AuditIngestConsumerDefinition));
+                // The harness gives up waiting once nothing moved for the inactivity timeout; on a machine shared by
+                // several builds a batch can sit longer than the default before its thread runs.
+                bus.SetTestTimeouts(testTimeout: TimeSpan.FromSeconds(60), testInactivityTimeout: TimeSpan.FromSeconds(10));
+            })
             .AddOptions<AuditIngestionOptions>().Configure(o => o.BatchTimeLimit = TimeSpan.FromMilliseconds(20)).Services
             .BuildServiceProvider(validateScopes: true);
         var harness = new IngestionHarness(folder, services, store);
