@@ -1,3 +1,4 @@
+using Gateway.HealthMonitor.Api;
 using Gateway.HealthMonitor.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,7 +8,11 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapBackendsApi();
 
 app.Run();
 

@@ -1,13 +1,21 @@
 using Gateway.Proxy.Extensions;
+using Gateway.Proxy.Stdio;
 
-var builder = WebApplication.CreateBuilder(args);
+var stdio = StdioMode.IsRequested(args);
+var builder = WebApplication.CreateBuilder(StdioMode.WithoutSwitch(args));
 
 builder.AddServiceDefaults();
-builder.AddApplicationServices();
+builder.AddApplicationServices(stdio);
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAdminEndpoints();
+app.MapCircuitEndpoints();
+if (!stdio)
+{
+    app.MapMcpEndpoint();
+}
 
 app.Run();
 

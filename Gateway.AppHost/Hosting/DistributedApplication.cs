@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Net.Http.Headers;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.AppHost.Dashboard;
@@ -189,7 +189,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     public HttpClient CreateHttpClient(string resource, string endpoint = "http") =>
         new() { BaseAddress = GetEndpoint(resource, endpoint) };
 
-    /// <summary>A client for the proxy that sends the run's demo admin API key.</summary>
+    /// <summary>A client for a service that sends <paramref name="apiKey"/> as a bearer token (admin and audit APIs).</summary>
     public HttpClient CreateAuthenticatedHttpClient(string resource, string apiKey)
     {
         var client = CreateHttpClient(resource);

@@ -73,7 +73,7 @@ public sealed class DistributedApplicationBuilder
             Directory.CreateDirectory(runDirectory);
         }
 
-        var layout = new RunLayout(RepositoryRoot, runDirectory, BuildConfiguration);
+        var layout = new RunLayout(RepositoryRoot, runDirectory);
 
         var allocator = new PortAllocator();
         var ports = new Dictionary<(string, string), int>();

@@ -27,7 +27,7 @@ public sealed class HttpHealthCheck(string endpoint, string path) : IResourceHea
             using var response = await Client.GetAsync(new Uri(context.Url(endpoint), path), cancellationToken);
             return response.IsSuccessStatusCode;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return false;
         }
@@ -49,7 +49,7 @@ public sealed class TcpHealthCheck(string endpoint) : IResourceHealthCheck
             await client.ConnectAsync("127.0.0.1", context.Port(endpoint), timeout.Token);
             return true;
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return false;
         }
@@ -82,8 +82,8 @@ public sealed class AmqpHealthCheck(string endpoint) : IResourceHealthCheck
             // Frame type 1 (method) on channel 0: the server's connection.start.
             return frame[0] == 1 && frame[1] == 0 && frame[2] == 0;
         }
-        catch (Exception ex) when (ex is SocketException or IOException or EndOfStreamException
-                                   or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is SocketException or IOException
+                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return false;
         }

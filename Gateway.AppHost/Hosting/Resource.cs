@@ -39,9 +39,6 @@ public sealed class Resource
     /// <summary>How to start the process; null for <see cref="ResourceKind.Value"/> resources.</summary>
     public ProcessLaunch? Launch { get; internal set; }
 
-    /// <summary>Path of the project file, for <see cref="ResourceKind.Project"/>.</summary>
-    public string? ProjectPath { get; internal set; }
-
     public List<EndpointDefinition> Endpoints { get; } = [];
 
     /// <summary>Environment of the process, computed once ports are allocated.</summary>
@@ -94,7 +91,6 @@ public sealed class Resource
         var copy = new Resource(name, Kind)
         {
             Launch = Launch,
-            ProjectPath = ProjectPath,
             HealthCheck = HealthCheck,
             ConnectionString = ConnectionString,
             ReferenceEnvironment = ReferenceEnvironment,

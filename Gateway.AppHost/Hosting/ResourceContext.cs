@@ -57,7 +57,7 @@ public sealed class ResourceContext
 }
 
 /// <summary>Where a run keeps its data and which repository it runs from.</summary>
-public sealed record RunLayout(string RepositoryRoot, string RunDirectory, string Configuration)
+public sealed record RunLayout(string RepositoryRoot, string RunDirectory)
 {
     public string LogDirectory => Path.Combine(RunDirectory, "logs");
 

@@ -62,13 +62,21 @@ internal sealed class Orchestrator : IDisposable
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.StartupTimeout);
-        var starts = Runners.Values.Select(runner => StartOneAsync(runner, deadline.Token)).ToArray();
+        var starts = Runners.Values.Select(runner => StartOrAbandonAllAsync(runner, deadline)).ToArray();
         try
         {
             await Task.WhenAll(starts);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
+            // Report the failure that stopped the start, not the cancellations it caused in the others.
+            var cause = starts.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+                .FirstOrDefault(e => e is not OperationCanceledException);
+            if (cause is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            }
+
             var waiting = Runners.Values.Where(r => r.Health != HealthState.Healthy).Select(Describe);
             throw new AppHostException(
                 $"Not healthy after {_options.StartupTimeout.TotalSeconds:0} s: {string.Join("\n", waiting)}");
@@ -121,6 +129,20 @@ internal sealed class Orchestrator : IDisposable
         }
 
         await runner.StopAsync(_options.StopTimeout);
+    }
+
+    /// <summary>Starts one resource; if it fails, the others stop waiting instead of running into the start-up timeout.</summary>
+    private async Task StartOrAbandonAllAsync(ResourceRunner runner, CancellationTokenSource all)
+    {
+        try
+        {
+            await StartOneAsync(runner, all.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await all.CancelAsync();
+            throw;
+        }
     }
 
     private async Task StartOneAsync(ResourceRunner runner, CancellationToken cancellationToken)

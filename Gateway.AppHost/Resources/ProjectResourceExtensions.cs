@@ -49,7 +49,6 @@ public static class ProjectResourceExtensions
                 variables["Logging__Console__FormatterName"] = "simple";
                 variables["Logging__Console__FormatterOptions__SingleLine"] = "true";
             });
-        resource.Resource.ProjectPath = project;
         return resource.WithManifest(context =>
         {
             var environment = new JsonObject

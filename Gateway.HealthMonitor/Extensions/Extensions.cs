@@ -1,3 +1,17 @@
+using Gateway.Contracts.Circuit;
+using Gateway.HealthMonitor.Breakers;
+using Gateway.HealthMonitor.Leadership;
+using Gateway.HealthMonitor.Monitoring;
+using Gateway.HealthMonitor.Outcomes;
+using Gateway.HealthMonitor.Probes;
+using Gateway.HealthMonitor.Transitions;
+using Gateway.ServiceDefaults.Authentication;
+using Gateway.ServiceDefaults.Messaging;
+using Gateway.ServiceDefaults.Redis;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
 namespace Gateway.HealthMonitor.Extensions;
 
 internal static class Extensions
@@ -5,5 +19,47 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.AddGatewayRedis();
+        builder.AddGatewayApiKeyAuthentication();
+        builder.AddHealthMonitoring();
+    }
+
+    /// <summary>Leader election, authoritative breakers, active probes and the bus endpoints that feed and follow them.</summary>
+    private static void AddHealthMonitoring(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(HealthMonitorOptions.SectionName);
+        builder.Services.AddOptions<HealthMonitorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHttpClient(ProbeScheduler.HttpClientName);
+
+        builder.Services.AddSingleton(sp => new LeadershipState(sp.GetRequiredService<IOptions<HealthMonitorOptions>>().Value.InstanceId));
+        builder.Services.AddSingleton<PendingTransitions>();
+        builder.Services.AddSingleton<AuthoritativeBreakers>();
+        builder.Services.AddSingleton<LeaderLease>();
+        builder.Services.AddSingleton<CircuitSnapshotStore>();
+        builder.Services.AddSingleton<LeaderElection>();
+        builder.Services.AddSingleton<McpPingProbe>();
+        builder.Services.AddSingleton<HealthPathProbe>();
+        builder.Services.AddSingleton<ProbeScheduler>();
+
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
+        builder.Services.AddHostedService<TransitionWriter>();
+        builder.Services.AddHostedService<BreakerClock>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProbeScheduler>());
+
+        // Every replica must see every outcome report and transition: per-instance, auto-deleted queues, never a
+        // competing-consumer queue shared by the replicas.
+        var instanceId = section.Get<HealthMonitorOptions>()?.InstanceId;
+        builder.AddGatewayMessaging(bus =>
+        {
+            bus.AddConsumer<OutcomeBatchConsumer>().Endpoint(e => PerInstance(e, instanceId));
+            bus.AddConsumer<LeaderTransitionConsumer>().Endpoint(e => PerInstance(e, instanceId));
+        });
+    }
+
+    private static void PerInstance(IEndpointRegistrationConfigurator endpoint, string? instanceId)
+    {
+        endpoint.InstanceId = instanceId ?? Guid.NewGuid().ToString("N")[..8];
+        endpoint.Temporary = true;
     }
 }

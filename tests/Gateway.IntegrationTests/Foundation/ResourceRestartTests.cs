@@ -44,6 +44,21 @@ public sealed class ResourceRestartTests(WholeSystemFixture fixture)
         Assert.NotNull(app.GetProcessId("healthmonitor"));
     }
 
+    [Fact]
+    public async Task Restarting_a_resource_replaces_its_process_without_counting_a_crash()
+    {
+        var app = fixture.App;
+        await app.WaitForResourceHealthyAsync("proxy-2").WaitAsync(TimeSpan.FromSeconds(60));
+        var before = app.GetResource("proxy-2");
+
+        await app.RestartResourceAsync("proxy-2").WaitAsync(TimeSpan.FromSeconds(90));
+
+        var after = app.GetResource("proxy-2");
+        Assert.NotEqual(before.ProcessId, after.ProcessId);
+        Assert.Equal(before.Restarts, after.Restarts);
+        Assert.Equal(Gateway.AppHost.Orchestration.HealthState.Healthy, after.Health);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -3,7 +3,10 @@ using Gateway.AppHost.Testing;
 
 namespace Gateway.IntegrationTests.Foundation;
 
-/// <summary>One started AppHost model shared by the tests of the "whole system" collection, so it starts once.</summary>
+/// <summary>
+/// One started AppHost model shared by the tests of the "whole system" collection, so it starts once. The proxy runs
+/// two replicas (<c>proxy</c>, <c>proxy-2</c>), as the circuit-breaker tests need.
+/// </summary>
 public sealed class WholeSystemFixture : IAsyncLifetime
 {
     private DistributedApplication? _app;
@@ -14,7 +17,7 @@ public sealed class WholeSystemFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = GatewayTestingBuilder.Create();
+        var builder = GatewayTestingBuilder.Create().WithReplicas("proxy", 2);
         AdminApiKey = builder.AdminApiKey;
         _app = await builder.StartAsync();
     }

@@ -7,11 +7,12 @@ namespace Gateway.IntegrationTests.Foundation;
 [Collection(WholeSystemTests.Name)]
 public sealed class WholeSystemSmokeTests(WholeSystemFixture fixture)
 {
-    public static TheoryData<string> Resources => ["redis", "messaging", "auditdb", "everything", "gateway-config", "healthmonitor", "audit", "proxy"];
+    public static TheoryData<string> Resources => ["redis", "messaging", "auditdb", "everything", "gateway-config", "healthmonitor", "audit", "proxy", "proxy-2"];
 
     public static TheoryData<string, string> ServiceEndpoints => new()
     {
         { "proxy", "/alive" }, { "proxy", "/health" },
+        { "proxy-2", "/alive" }, { "proxy-2", "/health" },
         { "healthmonitor", "/alive" }, { "healthmonitor", "/health" },
         { "audit", "/alive" }, { "audit", "/health" },
     };
@@ -54,6 +55,9 @@ public sealed class WholeSystemSmokeTests(WholeSystemFixture fixture)
         Assert.Equal("proxy", proxy["OTEL_SERVICE_NAME"]);
         Assert.Equal(await fixture.App.GetConnectionStringAsync("auditdb"), audit["ConnectionStrings__auditdb"]);
         Assert.True(File.Exists(proxy["Gateway__ConfigFile"]));
+        var replica = fixture.App.GetEnvironment("proxy-2");
+        Assert.Equal(fixture.App.GetEndpoint("proxy-2").ToString().TrimEnd('/'), replica["ASPNETCORE_URLS"]);
+        Assert.Equal("service.instance.id=proxy-2", replica["OTEL_RESOURCE_ATTRIBUTES"]);
     }
 
     [Fact]

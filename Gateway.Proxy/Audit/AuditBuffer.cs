@@ -1,0 +1,57 @@
+using System.Threading.Channels;
+using Gateway.Contracts.Messages;
+
+namespace Gateway.Proxy.Audit;
+
+/// <summary>
+/// The bounded in-memory queue between calls and the publisher. Writing never waits: when the queue is full (the
+/// bus is down and events arrive faster than they reach the disk) or closed (after the shutdown flush), the event
+/// goes to the spill file, behind whatever the queue still held, so the on-disk order stays the recorded order.
+/// </summary>
+public sealed class AuditBuffer
+{
+    private readonly Channel<AuditEvent> _channel;
+    private readonly AuditSpillFile _spill;
+
+    public AuditBuffer(int capacity, AuditSpillFile spill)
+    {
+        _spill = spill;
+        _channel = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(capacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
+    }
+
+    public ChannelReader<AuditEvent> Reader => _channel.Reader;
+
+    public int Count => _channel.Reader.Count;
+
+    public void Write(AuditEvent auditEvent)
+    {
+        if (!_channel.Writer.TryWrite(auditEvent))
+        {
+            _spill.AppendAfter(MoveQueuedTo, auditEvent);
+        }
+    }
+
+    /// <summary>Stops queueing; later events go straight to the spill file.</summary>
+    public void Close() => _channel.Writer.TryComplete();
+
+    /// <summary>Appends every queued event to <paramref name="spill"/>, oldest first.</summary>
+    public void MoveQueuedTo(AuditSpillFile spill)
+    {
+        ArgumentNullException.ThrowIfNull(spill);
+        var moved = new List<AuditEvent>();
+        while (_channel.Reader.TryRead(out var queued))
+        {
+            moved.Add(queued);
+        }
+
+        if (moved.Count > 0)
+        {
+            spill.Append(moved);
+        }
+    }
+}

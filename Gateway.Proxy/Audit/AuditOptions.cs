@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Gateway.Proxy.Audit;
+
+/// <summary>How the proxy buffers and publishes audit events. Bound from <c>Gateway:Audit</c>.</summary>
+public sealed class AuditOptions
+{
+    public const string SectionName = "Gateway:Audit";
+
+    /// <summary>
+    /// Folder of the append-only NDJSON spill files that hold events while the bus is down, replayed in order when
+    /// it returns (also after a restart). Give each replica its own. Default: <c>gateway-audit-spill</c> in the
+    /// system temporary folder.
+    /// </summary>
+    public string? SpillDirectory { get; set; }
+
+    /// <summary>Events held in memory before further ones go straight to the spill file. Default: 10,000.</summary>
+    [Range(16, 10_000_000)]
+    public int BufferCapacity { get; set; } = 10_000;
+
+    /// <summary>Most events sent in one <c>AuditEventBatch</c>. Default: 200.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>How long a partial batch waits for more events before it is sent. Default: 50 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan BatchDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long one publish may wait for the broker's confirmation before the batch is spilled. Default: 5 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>While events wait on disk, how often the bus is tried again. Default: 2 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The <c>Source</c> of every event this replica emits. Default: <c>proxy/</c> and a random instance id.</summary>
+    public string? Source { get; set; }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Gateway.Contracts.Configuration;
+using Gateway.Contracts.Messages;
+using Gateway.Proxy.Pipeline;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Audit;
+
+/// <summary>
+/// Turns pipeline decisions and admin actions into <see cref="AuditEvent"/>s and hands them to the
+/// <see cref="AuditBuffer"/>. Never waits and never throws into the call.
+/// </summary>
+public sealed partial class AuditRecorder(
+    AuditBuffer buffer,
+    IOptionsMonitor<GatewayOptions> gateway,
+    AuditSource source,
+    TimeProvider time,
+    ILogger<AuditRecorder> logger)
+{
+    /// <summary>Records the decision about one routed call.</summary>
+    public void RecordCall(CallContext context, AuditDecision decision, string status, int? errorCode, long responseBytes, string? detail)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            string? hash = null, raw = null;
+            if (context.Arguments is { } arguments)
+            {
+                var canonical = CanonicalJson.Serialize(arguments);
+                hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(canonical));
+                raw = gateway.CurrentValue.AuditRawArguments ? System.Text.Encoding.UTF8.GetString(canonical) : null;
+            }
+
+            var now = time.GetUtcNow();
+            buffer.Write(new AuditEvent(
+                Guid.CreateVersion7(now),
+                now,
+                source.Name,
+                context.RequestId,
+                context.SessionId,
+                context.Client.ClientId,
+                context.Method,
+                context.Target,
+                context.Backend,
+                decision,
+                status,
+                errorCode,
+                Stopwatch.GetElapsedTime(context.StartedAt).TotalMilliseconds,
+                responseBytes,
+                hash,
+                raw,
+                detail));
+        }
+        catch (Exception ex)
+        {
+            // Losing the audit trail must be loud, but it must not fail the call it describes.
+            LogRecordFailed(logger, ex, context.Method, context.RequestId);
+        }
+    }
+
+    /// <summary>Records an administrative action, attributed to the admin who made it.</summary>
+    public void RecordAdmin(string actor, string action, string? target, string? backend, string status, string? detail)
+    {
+        try
+        {
+            var now = time.GetUtcNow();
+            buffer.Write(new AuditEvent(
+                Guid.CreateVersion7(now), now, source.Name, Activity.Current?.TraceId.ToString(), null,
+                actor, action, target, backend, AuditDecision.Admin, status, null, 0, 0, null, null, detail));
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(logger, ex, action, null);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit event for {Method} (request {RequestId}) could not be recorded")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, string method, string? requestId);
+}
+
+/// <summary>The <c>Source</c> stamped on this replica's audit events, e.g. <c>proxy/3f2a9c01</c>.</summary>
+/// <param name="Name">The full source name.</param>
+/// <param name="InstanceId">The part after <c>proxy/</c>; also names this replica's spill files.</param>
+public sealed record AuditSource(string Name, string InstanceId)
+{
+    public static AuditSource From(AuditOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!string.IsNullOrWhiteSpace(options.Source))
+        {
+            var instance = options.Source[(options.Source.LastIndexOf('/') + 1)..];
+            return new AuditSource(options.Source, instance.Length > 0 ? instance : "proxy");
+        }
+
+        var id = Guid.NewGuid().ToString("N")[..8];
+        return new AuditSource("proxy/" + id, id);
+    }
+}

@@ -1,0 +1,109 @@
+using Gateway.Proxy.Admin;
+using Gateway.Proxy.Audit;
+using Gateway.Proxy.Circuit;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Pipeline.Access;
+using Gateway.Proxy.Pipeline.KillSwitches;
+using Gateway.Proxy.Pipeline.RateLimiting;
+using Gateway.Proxy.Pipeline.Shutdown;
+using Gateway.ServiceDefaults.Authentication;
+using Gateway.ServiceDefaults.Messaging;
+using Gateway.ServiceDefaults.Redis;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Proxy.Extensions;
+
+/// <summary>
+/// Wiring of the enforcement pipeline (kill switch, rate limit, RBAC, circuit gate, backend timeout, audit), its
+/// admin API and its graceful shutdown. Redis and the bus are used when their connection strings are set; without
+/// them the proxy still serves: kill switches live in memory, rate limits are per replica, audit events stay in
+/// the spill folder.
+/// </summary>
+internal static class PipelineExtensions
+{
+    public static void AddEnforcementPipeline(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var hasRedis = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisExtensions.ConnectionName));
+        var hasBus = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(MessagingExtensions.ConnectionName));
+
+        // Other proxy capabilities use Redis and the bus too; whoever comes first registers them, once.
+        if (hasRedis && !services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer)))
+        {
+            builder.AddGatewayRedis();
+        }
+
+        if (hasBus && !services.Any(d => d.ServiceType == typeof(IBus)))
+        {
+            builder.AddGatewayMessaging();
+        }
+
+        // The admin API needs the API-key scheme; the MCP front end registers it too.
+        if (!services.Any(d => d.ServiceType == typeof(ApiKeyDirectory)))
+        {
+            builder.AddGatewayApiKeyAuthentication();
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CircuitBreakerRegistry>();
+
+        // Stages.
+        services.AddOptions<KillSwitchOptions>().BindConfiguration(KillSwitchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        if (hasRedis)
+        {
+            services.AddSingleton<IKillSwitchStore, RedisKillSwitchStore>();
+            services.AddSingleton<RedisTokenBuckets>();
+        }
+        else
+        {
+            services.AddSingleton<IKillSwitchStore, InMemoryKillSwitchStore>();
+        }
+
+        services.AddSingleton<KillSwitchState>();
+        services.AddSingleton<KillSwitchCommands>();
+        services.AddSingleton<CallRateLimiter>();
+        services.AddSingleton<AccessPolicy>();
+        services.AddSingleton<InFlightCalls>();
+        services.AddSingleton<CallPipeline>();
+
+        // Audit.
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => AuditSource.From(sp.GetRequiredService<IOptions<AuditOptions>>().Value));
+        services.AddSingleton(sp => new AuditSpillFile(
+            sp.GetRequiredService<IOptions<AuditOptions>>().Value.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "gateway-audit-spill"),
+            sp.GetRequiredService<AuditSource>().InstanceId,
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new AuditBuffer(
+            sp.GetRequiredService<IOptions<AuditOptions>>().Value.BufferCapacity,
+            sp.GetRequiredService<AuditSpillFile>()));
+        services.AddSingleton<AuditRecorder>();
+        if (hasBus)
+        {
+            services.AddSingleton<IAuditTransport, BusAuditTransport>();
+        }
+
+        // Hosted services stop in reverse order: the drain (waits for in-flight calls) before the audit flush.
+        services.AddSingleton<AuditPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditPublisher>());
+        services.AddHostedService(sp => sp.GetRequiredService<KillSwitchState>());
+        if (hasBus)
+        {
+            services.AddHostedService<KillSwitchNotifications>();
+        }
+
+        services.AddHostedService<PipelineDrain>();
+    }
+
+    /// <summary>Maps the admin API (<c>/admin/kill-switches</c>), behind authentication and the admin policy.</summary>
+    public static WebApplication MapAdminEndpoints(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapKillSwitchEndpoints();
+        return app;
+    }
+}

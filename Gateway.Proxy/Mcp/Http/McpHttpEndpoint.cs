@@ -1,0 +1,459 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Gateway.Contracts;
+using Gateway.Proxy.Pipeline;
+using Gateway.ServiceDefaults.Authentication;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Proxy.Mcp.Http;
+
+/// <summary>
+/// The Streamable HTTP transport at <c>/mcp</c>. Session-era requests (2025-03-26 … 2025-11-25) get
+/// <c>Mcp-Session-Id</c> at initialize and need it afterwards; 2026-07-28 requests are stateless, carry their version
+/// in <c>_meta</c> and name their method in <c>Mcp-Method</c>. Every check that can refuse a request runs before
+/// the body is dispatched, and every refusal is a JSON-RPC error with the right HTTP status.
+/// </summary>
+internal sealed class McpHttpEndpoint(
+    McpDispatcher dispatcher,
+    McpSessionStore sessions,
+    IOptionsMonitor<McpOptions> options,
+    TimeProvider time)
+{
+    private static readonly byte[] s_eventPrefix = "event: message\ndata: "u8.ToArray();
+    private static readonly byte[] s_eventSuffix = "\n\n"u8.ToArray();
+
+    public async Task PostAsync(HttpContext http)
+    {
+        var settings = options.CurrentValue;
+        if (await RefuseForeignAsync(http, settings) || await AuthenticateAsync(http) is not { } client)
+        {
+            return;
+        }
+
+        var request = http.Request;
+        if (request.ContentLength > settings.MaxRequestBytes)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status413PayloadTooLarge, GatewayErrorCodes.RequestTooLarge,
+                $"Request body exceeds {settings.MaxRequestBytes} bytes.");
+            return;
+        }
+
+        if (!IsJsonContent(request.ContentType))
+        {
+            await WriteErrorAsync(http, StatusCodes.Status415UnsupportedMediaType, GatewayErrorCodes.TransportError,
+                "Content-Type must be application/json.");
+            return;
+        }
+
+        var accept = Negotiate(request.Headers.Accept);
+        if (accept == Accepts.None)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status406NotAcceptable, GatewayErrorCodes.TransportError,
+                "Accept must include application/json and text/event-stream.");
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(settings.RequestTimeout, time);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
+        var body = await ReadBodyAsync(request.BodyReader, settings.MaxRequestBytes, cancellation.Token);
+        if (body is null)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status413PayloadTooLarge, GatewayErrorCodes.RequestTooLarge,
+                $"Request body exceeds {settings.MaxRequestBytes} bytes.");
+            return;
+        }
+
+        using var message = JsonRpcMessage.TryParse(body.Value, out var parseError);
+        if (message is null)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, parseError.Code, parseError.Message);
+            return;
+        }
+
+        var headerVersion = request.Headers[McpProtocol.ProtocolVersionHeader].ToString();
+        if (headerVersion.Length > 0 && !McpProtocol.IsSupported(headerVersion))
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.TransportError,
+                $"Unsupported MCP-Protocol-Version '{headerVersion}'; supported: {string.Join(", ", McpProtocol.AllVersions)}.");
+            return;
+        }
+
+        var metaVersion = message.GetMeta(McpProtocol.MetaProtocolVersion).ValueKind == System.Text.Json.JsonValueKind.String
+            ? message.GetMeta(McpProtocol.MetaProtocolVersion).GetString()
+            : null;
+        var stateless = headerVersion == McpProtocol.StatelessVersion || metaVersion == McpProtocol.StatelessVersion;
+        if (HeaderMismatch(request.Headers, message, stateless) is { } mismatch)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.HeaderMismatch, mismatch);
+            return;
+        }
+
+        McpSession? session = null;
+        if (stateless)
+        {
+            if (metaVersion is not null && metaVersion != McpProtocol.StatelessVersion || headerVersion.Length > 0 && headerVersion != McpProtocol.StatelessVersion)
+            {
+                await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.TransportError,
+                    "MCP-Protocol-Version and _meta protocol version disagree.");
+                return;
+            }
+        }
+        else if (message.Method == McpMethods.Initialize)
+        {
+            await InitializeAsync(http, message, client, settings);
+            return;
+        }
+        else if (await FindSessionAsync(http, client) is not { } found)
+        {
+            return;
+        }
+        else
+        {
+            session = found;
+        }
+
+        if (!message.IsRequest)
+        {
+            await dispatcher.HandleAsync(message, new McpRequestContext { Client = client, Session = session, Sink = NullSink(session) },
+                cancellation.Token);
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        try
+        {
+            if (accept.HasFlag(Accepts.EventStream) && (MayStream(message.Method) || !accept.HasFlag(Accepts.Json)))
+            {
+                await StreamAnswerAsync(http, message, client, session, cancellation.Token);
+            }
+            else
+            {
+                var context = new McpRequestContext { Client = client, Session = session, Sink = NullSink(session) };
+                var response = await dispatcher.HandleAsync(message, context, cancellation.Token);
+                await WriteJsonAsync(http, StatusCodes.Status200OK, response!);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        {
+            if (!http.Response.HasStarted)
+            {
+                await WriteErrorAsync(http, StatusCodes.Status504GatewayTimeout, GatewayErrorCodes.TransportError,
+                    $"Request not answered within {settings.RequestTimeout.TotalSeconds:0.###} s.", message.Id);
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody is left to answer.
+        }
+    }
+
+    public async Task GetAsync(HttpContext http)
+    {
+        if (await RefuseForeignAsync(http, options.CurrentValue) || await RefuseStatelessAsync(http) || await AuthenticateAsync(http) is not { } client)
+        {
+            return;
+        }
+
+        if (!Negotiate(http.Request.Headers.Accept).HasFlag(Accepts.EventStream))
+        {
+            await WriteErrorAsync(http, StatusCodes.Status406NotAcceptable, GatewayErrorCodes.TransportError, "Accept must include text/event-stream.");
+            return;
+        }
+
+        if (await FindSessionAsync(http, client) is not { } session)
+        {
+            return;
+        }
+
+        StartEventStream(http);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+        session.StreamOpened();
+        try
+        {
+            await foreach (var message in session.Outbound.Reader.ReadAllAsync(http.RequestAborted))
+            {
+                await WriteEventAsync(http.Response.BodyWriter, message, http.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            session.StreamClosed();
+        }
+    }
+
+    public async Task DeleteAsync(HttpContext http)
+    {
+        if (await RefuseForeignAsync(http, options.CurrentValue) || await RefuseStatelessAsync(http) || await AuthenticateAsync(http) is not { } client)
+        {
+            return;
+        }
+
+        if (await FindSessionAsync(http, client) is not { } session)
+        {
+            return;
+        }
+
+        await sessions.RemoveAsync(session.Id);
+        http.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    private async Task InitializeAsync(HttpContext http, JsonRpcMessage message, ClientIdentity client, McpOptions settings)
+    {
+        if (!message.IsRequest)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest, "initialize must be a request.");
+            return;
+        }
+
+        var version = McpDispatcher.NegotiateVersion(message);
+        var capabilities = message.Params.ValueKind == System.Text.Json.JsonValueKind.Object && message.Params.TryGetProperty("capabilities", out var c) ? c : default;
+        var session = new McpSession(McpSessionStore.NewSessionId(), client, version, capabilities, settings.SessionBufferSize, time);
+        sessions.Add(session);
+        http.Response.Headers[McpProtocol.SessionIdHeader] = session.Id;
+        await WriteJsonAsync(http, StatusCodes.Status200OK, McpDispatcher.InitializeResult(message.Id, version));
+    }
+
+    /// <summary>
+    /// Answers as an SSE stream so the backend's progress, logging and requests about this call reach the client
+    /// before the response, which is the last event.
+    /// </summary>
+    private async Task StreamAnswerAsync(HttpContext http, JsonRpcMessage message, ClientIdentity client, McpSession? session,
+        CancellationToken cancellationToken)
+    {
+        var related = new ChannelMessageSink(Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true }));
+        var context = new McpRequestContext { Client = client, Session = session, Sink = related };
+        var answer = DispatchThenCompleteAsync(message, context, related, cancellationToken);
+        StartEventStream(http);
+        await foreach (var item in related.Reader.ReadAllAsync(cancellationToken))
+        {
+            await WriteEventAsync(http.Response.BodyWriter, item, cancellationToken);
+        }
+
+        var response = await answer;
+        await WriteEventAsync(http.Response.BodyWriter, response, cancellationToken);
+    }
+
+    private async Task<byte[]> DispatchThenCompleteAsync(JsonRpcMessage message, McpRequestContext context, ChannelMessageSink related,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await dispatcher.HandleAsync(message, context, cancellationToken))!;
+        }
+        finally
+        {
+            related.Complete();
+        }
+    }
+
+    private async Task<McpSession?> FindSessionAsync(HttpContext http, ClientIdentity client)
+    {
+        var id = http.Request.Headers[McpProtocol.SessionIdHeader].ToString();
+        if (id.Length == 0)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.TransportError,
+                "Bad Request: Mcp-Session-Id header is required (send initialize first).");
+            return null;
+        }
+
+        // A session belongs to the client that opened it; to anyone else it does not exist.
+        var session = sessions.Find(id);
+        if (session is null || session.Client.ClientId != client.ClientId)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status404NotFound, GatewayErrorCodes.TransportError,
+                "Session not found or expired: initialize a new session.");
+            return null;
+        }
+
+        // Any supported session-era version is accepted (checked before), as the SDKs do: clients are known to
+        // send an older version header than the one they negotiated.
+        return session;
+    }
+
+    private static async Task<ClientIdentity?> AuthenticateAsync(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync(GatewayAuth.Scheme);
+        if (!result.Succeeded || result.Principal.GetClientId() is not { } clientId)
+        {
+            await ApiKeyAuthenticationHandler.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated,
+                result.Failure is null
+                    ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
+                    : "Invalid API key.");
+            return null;
+        }
+
+        var roles = result.Principal.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray();
+        return new ClientIdentity(clientId, roles, result.Principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim));
+    }
+
+    /// <summary>DNS-rebinding protection: refuses Host and Origin values outside the allow-lists (HTTP 403).</summary>
+    private static async Task<bool> RefuseForeignAsync(HttpContext http, McpOptions settings)
+    {
+        if (OriginGuard.IsAllowed(http.Request, settings))
+        {
+            return false;
+        }
+
+        await WriteErrorAsync(http, StatusCodes.Status403Forbidden, GatewayErrorCodes.TransportError,
+            "Forbidden: Host or Origin is not allowed (DNS rebinding protection).");
+        return true;
+    }
+
+    private static async Task<bool> RefuseStatelessAsync(HttpContext http)
+    {
+        if (http.Request.Headers[McpProtocol.ProtocolVersionHeader] != McpProtocol.StatelessVersion)
+        {
+            return false;
+        }
+
+        http.Response.Headers.Allow = "POST";
+        await WriteErrorAsync(http, StatusCodes.Status405MethodNotAllowed, GatewayErrorCodes.TransportError,
+            "Method Not Allowed: protocol 2026-07-28 is stateless; only POST is served.");
+        return true;
+    }
+
+    /// <summary><c>Mcp-Method</c> and <c>Mcp-Name</c> must agree with the body; stateless requests must send <c>Mcp-Method</c>.</summary>
+    private static string? HeaderMismatch(IHeaderDictionary headers, JsonRpcMessage message, bool stateless)
+    {
+        var method = headers[McpProtocol.MethodHeader].ToString();
+        if (method.Length == 0)
+        {
+            return stateless ? "Mcp-Method header is required with protocol 2026-07-28." : null;
+        }
+
+        if (!string.Equals(method, message.Method, StringComparison.Ordinal))
+        {
+            return $"Mcp-Method header '{method}' does not match the body's method '{message.Method}'.";
+        }
+
+        var name = headers[McpProtocol.NameHeader].ToString();
+        var bodyName = message.Method switch
+        {
+            McpMethods.ToolsCall or McpMethods.PromptsGet => message.GetParamString("name"),
+            McpMethods.ResourcesRead or McpMethods.ResourcesSubscribe or McpMethods.ResourcesUnsubscribe => message.GetParamString("uri"),
+            _ => null,
+        };
+        if (bodyName is null)
+        {
+            return name.Length == 0 ? null : $"Mcp-Name header is not expected for '{message.Method}'.";
+        }
+
+        if (name.Length == 0)
+        {
+            return stateless ? $"Mcp-Name header is required for '{message.Method}'." : null;
+        }
+
+        return string.Equals(name, bodyName, StringComparison.Ordinal) ? null : $"Mcp-Name header '{name}' does not match the body's '{bodyName}'.";
+    }
+
+    /// <summary>Calls whose backend may talk back before answering (progress, logging, sampling, elicitation).</summary>
+    private static bool MayStream(string? method) => method is McpMethods.ToolsCall or McpMethods.PromptsGet
+        or McpMethods.ResourcesRead or McpMethods.Complete or McpMethods.SetLevel;
+
+    /// <summary>Messages about a JSON-answered request can only travel on the session's GET stream.</summary>
+    private static IMcpMessageSink NullSink(McpSession? session) => session is null ? DiscardSink.Instance : session.Outbound;
+
+    private static bool IsJsonContent(string? contentType) =>
+        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+
+    private static Accepts Negotiate(Microsoft.Extensions.Primitives.StringValues accept)
+    {
+        if (accept.Count == 0)
+        {
+            return Accepts.None;
+        }
+
+        var result = Accepts.None;
+        if (MediaTypeHeaderValue.TryParseList(accept, out var types))
+        {
+            foreach (var type in types)
+            {
+                if (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+                {
+                    result |= Accepts.Json;
+                }
+                else if (type.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+                {
+                    result |= Accepts.EventStream;
+                }
+                else if (type.MediaType.Equals("*/*", StringComparison.Ordinal) || type.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase))
+                {
+                    result |= Accepts.Json;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken);
+            if (read.Buffer.Length > limit)
+            {
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                return null;
+            }
+
+            if (read.IsCompleted)
+            {
+                var body = read.Buffer.ToArray();
+                reader.AdvanceTo(read.Buffer.End);
+                return body;
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    private static void StartEventStream(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    private static async ValueTask WriteEventAsync(PipeWriter writer, byte[] message, CancellationToken cancellationToken)
+    {
+        writer.Write(s_eventPrefix);
+        writer.Write(message);
+        writer.Write(s_eventSuffix);
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext http, int status, byte[] body)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength = body.Length;
+        await http.Response.Body.WriteAsync(body);
+    }
+
+    private static Task WriteErrorAsync(HttpContext http, int status, int code, string message, System.Text.Json.JsonElement id = default) =>
+        WriteJsonAsync(http, status, JsonRpcWriter.Error(id, code, message));
+
+    [Flags]
+    private enum Accepts
+    {
+        None = 0,
+        Json = 1,
+        EventStream = 2,
+    }
+
+    private sealed class DiscardSink : IMcpMessageSink
+    {
+        public static readonly DiscardSink Instance = new();
+
+        public ValueTask SendAsync(byte[] message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}

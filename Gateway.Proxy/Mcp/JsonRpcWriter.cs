@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>Writes JSON-RPC envelopes around payloads that are already serialized, without re-parsing them.</summary>
+internal static class JsonRpcWriter
+{
+    public static byte[] Response(JsonElement id, ReadOnlySpan<byte> payload, bool isError)
+    {
+        var buffer = new ArrayBufferWriter<byte>(payload.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc"u8, "2.0"u8);
+            WriteId(writer, id);
+            writer.WritePropertyName(isError ? "error"u8 : "result"u8);
+            writer.WriteRawValue(payload, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] Result(JsonElement id, Action<Utf8JsonWriter> writeResult)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc"u8, "2.0"u8);
+            WriteId(writer, id);
+            writer.WritePropertyName("result"u8);
+            writeResult(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] Error(JsonElement id, int code, string message) => Response(id, ErrorObject(code, message), isError: true);
+
+    /// <summary><c>{"code":..,"message":..}</c>, the payload of an error response.</summary>
+    public static byte[] ErrorObject(int code, string message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("code"u8, code);
+            writer.WriteString("message"u8, message);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A request or notification (no id when <paramref name="id"/> is null) with raw params.</summary>
+    public static byte[] Request(string? id, string method, ReadOnlySpan<byte> parameters)
+    {
+        var buffer = new ArrayBufferWriter<byte>(parameters.Length + 96);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc"u8, "2.0"u8);
+            if (id is not null)
+            {
+                writer.WritePropertyName("id"u8);
+                writer.WriteRawValue(id, skipInputValidation: true);
+            }
+
+            writer.WriteString("method"u8, method);
+            if (!parameters.IsEmpty)
+            {
+                writer.WritePropertyName("params"u8);
+                writer.WriteRawValue(parameters, skipInputValidation: true);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Copies <paramref name="message"/> with its <c>id</c> replaced by the raw JSON <paramref name="newId"/>; every
+    /// other member is kept byte for byte.
+    /// </summary>
+    public static byte[] WithId(JsonElement message, string newId)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in message.EnumerateObject())
+            {
+                if (property.NameEquals("id"u8))
+                {
+                    writer.WritePropertyName("id"u8);
+                    writer.WriteRawValue(newId, skipInputValidation: true);
+                }
+                else
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Copies a params object replacing <paramref name="nameProperty"/> by <paramref name="newName"/> (when not null)
+    /// and <c>_meta.progressToken</c> by <paramref name="progressToken"/> (when not null). Unknown fields are kept.
+    /// </summary>
+    public static byte[] RewriteParams(JsonElement parameters, string? nameProperty, string? newName, string? progressToken)
+    {
+        if (parameters.ValueKind != JsonValueKind.Object)
+        {
+            return [];
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in parameters.EnumerateObject())
+            {
+                if (newName is not null && property.NameEquals(nameProperty))
+                {
+                    writer.WriteString(property.Name, newName);
+                }
+                else if (progressToken is not null && property.NameEquals("_meta"u8) && property.Value.ValueKind == JsonValueKind.Object)
+                {
+                    writer.WriteStartObject("_meta"u8);
+                    foreach (var meta in property.Value.EnumerateObject())
+                    {
+                        if (meta.NameEquals("progressToken"u8))
+                        {
+                            writer.WriteString("progressToken"u8, progressToken);
+                        }
+                        else
+                        {
+                            meta.WriteTo(writer);
+                        }
+                    }
+
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Copies an object with one string property replaced (used to rename catalog items).</summary>
+    public static byte[] WithProperty(JsonElement item, string name, string value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in item.EnumerateObject())
+            {
+                if (property.NameEquals(name))
+                {
+                    writer.WriteString(property.Name, value);
+                }
+                else
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteId(Utf8JsonWriter writer, JsonElement id)
+    {
+        if (id.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+        {
+            writer.WritePropertyName("id"u8);
+            id.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteNull("id"u8);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>Settings of the MCP front end, bound from <c>Gateway:Mcp</c>.</summary>
+public sealed class McpOptions
+{
+    public const string SectionName = "Gateway:Mcp";
+
+    /// <summary>
+    /// Host names (without port) accepted in the <c>Host</c> header, against DNS rebinding. <c>*</c> accepts any.
+    /// Default: <c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>.
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) accepted in the <c>Origin</c> header; a request without <c>Origin</c>
+    /// is not a browser's and is accepted. <c>*</c> accepts any. Default: any origin whose host is an allowed host.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary>Largest accepted request body, in bytes (HTTP 413 beyond). Default: 4 MiB.</summary>
+    [Range(1024, 256 * 1024 * 1024)]
+    public int MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Upper bound on handling one POST, including its backend call and streamed answer. Default: 5 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A session unused for this long is forgotten; its next request gets HTTP 404. Default: 30 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often every backend's catalog is re-read, besides <c>list_changed</c> notifications. Default: 60 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CatalogRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Items per page of <c>tools/list</c> and the other merged lists. Default: 100.</summary>
+    [Range(1, 10_000)]
+    public int PageSize { get; set; } = 100;
+
+    /// <summary>Messages buffered for a session's GET stream before the oldest are dropped. Default: 1024.</summary>
+    [Range(16, 1_000_000)]
+    public int SessionBufferSize { get; set; } = 1024;
+
+    internal static readonly string[] DefaultHosts = ["localhost", "127.0.0.1", "[::1]", "::1"];
+}

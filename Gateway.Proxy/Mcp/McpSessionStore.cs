@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>The live sessions of this replica, and the sweeper that forgets idle ones.</summary>
+internal sealed partial class McpSessionStore(
+    IOptionsMonitor<McpOptions> options,
+    TimeProvider time,
+    ILogger<McpSessionStore> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, McpSession> _sessions = new(StringComparer.Ordinal);
+
+    public int Count => _sessions.Count;
+
+    public IEnumerable<McpSession> All => _sessions.Values;
+
+    public static string NewSessionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    public void Add(McpSession session) => _sessions[session.Id] = session;
+
+    /// <summary>The live session with this id; expired sessions are removed and reported as unknown.</summary>
+    public McpSession? Find(string id)
+    {
+        if (!_sessions.TryGetValue(id, out var session))
+        {
+            return null;
+        }
+
+        if (session.IsExpired(options.CurrentValue.SessionIdleTimeout))
+        {
+            _ = RemoveAsync(id);
+            return null;
+        }
+
+        session.Touch();
+        return session;
+    }
+
+    public async Task<bool> RemoveAsync(string id)
+    {
+        if (!_sessions.TryRemove(id, out var session))
+        {
+            return false;
+        }
+
+        await session.DisposeAsync();
+        return true;
+    }
+
+    /// <summary>Queues a notification on every session's GET stream (catalog <c>list_changed</c>).</summary>
+    public void Broadcast(byte[] message)
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Outbound.TryPost(message);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(15), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var timeout = options.CurrentValue.SessionIdleTimeout;
+                foreach (var session in _sessions.Values)
+                {
+                    if (session.IsExpired(timeout) && await RemoveAsync(session.Id))
+                    {
+                        LogExpired(logger, session.Id);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var id in _sessions.Keys)
+        {
+            await RemoveAsync(id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MCP session {SessionId} expired")]
+    private static partial void LogExpired(ILogger logger, string sessionId);
+}

@@ -1,0 +1,20 @@
+using Gateway.Contracts.Messages;
+
+namespace Gateway.Proxy.Pipeline.KillSwitches;
+
+/// <summary>One engaged kill switch: what it stops, who engaged it, why and when.</summary>
+/// <param name="Scope">Global, one backend, or one tool.</param>
+/// <param name="Name">Backend or tool name; empty for <see cref="KillSwitchScope.Global"/>.</param>
+/// <param name="Actor">Client id of the admin who engaged it.</param>
+/// <param name="Reason">Free text given by the admin.</param>
+/// <param name="At">When it was engaged.</param>
+public sealed record KillSwitch(KillSwitchScope Scope, string Name, string Actor, string? Reason, DateTimeOffset At)
+{
+    /// <summary>Human-readable description used in refusal messages, e.g. <c>tool 'echo'</c>.</summary>
+    public string Describe() => Scope switch
+    {
+        KillSwitchScope.Global => "the global kill switch",
+        KillSwitchScope.Backend => $"the kill switch of backend '{Name}'",
+        _ => $"the kill switch of tool '{Name}'",
+    };
+}

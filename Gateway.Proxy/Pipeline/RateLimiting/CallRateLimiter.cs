@@ -1,0 +1,75 @@
+using Gateway.Contracts.Configuration;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Proxy.Pipeline.RateLimiting;
+
+/// <summary>
+/// The rate-limit stage: the shared Redis buckets when Redis answers within
+/// <see cref="RateLimitingOptions.RedisTimeout"/>, otherwise this replica's own buckets with the same limits for
+/// <see cref="RateLimitingOptions.FallbackDuration"/> before Redis is tried again.
+/// </summary>
+public sealed partial class CallRateLimiter : IDisposable
+{
+    private readonly RedisTokenBuckets? _shared;
+    private readonly IOptions<RateLimitingOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CallRateLimiter> _logger;
+    private readonly IDisposable? _subscription;
+    private volatile LocalTokenBuckets _local;
+    private long _sharedRetryAt;
+
+    public CallRateLimiter(
+        IOptionsMonitor<GatewayOptions> gateway,
+        IOptions<RateLimitingOptions> options,
+        TimeProvider time,
+        ILogger<CallRateLimiter> logger,
+        RedisTokenBuckets? shared = null)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _shared = shared;
+        _local = new LocalTokenBuckets(gateway.CurrentValue.RateLimits);
+        // New limits start from full buckets; the old limiters are dropped with the old limits.
+        _subscription = gateway.OnChange(o => Interlocked.Exchange(ref _local, new LocalTokenBuckets(o.RateLimits)).Dispose());
+    }
+
+    /// <summary>Whether the last calls were decided by this replica alone (Redis absent or unreachable).</summary>
+    public bool IsFallingBack => _shared is null || !_shared.IsConnected || _time.GetTimestamp() < Volatile.Read(ref _sharedRetryAt);
+
+    public ValueTask<RateLimitVerdict> AcquireAsync(string clientId, string? target)
+    {
+        var local = _local;
+        return IsFallingBack
+            ? new ValueTask<RateLimitVerdict>(local.Acquire(clientId, target))
+            : AcquireSharedAsync(clientId, target, local);
+    }
+
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _local.Dispose();
+    }
+
+    private async ValueTask<RateLimitVerdict> AcquireSharedAsync(string clientId, string? target, LocalTokenBuckets local)
+    {
+        try
+        {
+            return await _shared!.AcquireAsync(clientId, target, local.Limits, _time.GetUtcNow())
+                .WaitAsync(_options.Value.RedisTimeout, _time);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidCastException)
+        {
+            // Unreachable, slow, or answering something unexpected (e.g. a Redis without Lua): decide locally.
+            var fallback = _options.Value.FallbackDuration;
+            Volatile.Write(ref _sharedRetryAt, _time.GetTimestamp() + (long)(fallback.TotalSeconds * _time.TimestampFrequency));
+            LogFallingBack(_logger, fallback, ex.Message);
+            return local.Acquire(clientId, target);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shared rate limits unavailable; using this replica's limits for {Duration}: {Error}")]
+    private static partial void LogFallingBack(ILogger logger, TimeSpan duration, string error);
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+
+namespace Gateway.Bench.Proxy;
+
+/// <summary>An MCP session (initialize once) and a pre-built tools/call request body.</summary>
+internal sealed class McpTarget : IDisposable
+{
+    private static readonly byte[] s_call = """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}}"""u8.ToArray();
+    private readonly HttpClient _http;
+    private readonly Uri _url;
+    private readonly string _session;
+
+    private McpTarget(HttpClient http, Uri url, string session)
+    {
+        _http = http;
+        _url = url;
+        _session = session;
+    }
+
+    public static async Task<McpTarget> ConnectAsync(Uri url)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = Timeout.InfiniteTimeSpan });
+        using var request = Build(url, """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"""u8.ToArray(), null);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return new McpTarget(http, url, response.Headers.GetValues("Mcp-Session-Id").Single());
+    }
+
+    /// <summary>One tools/call answered as JSON; throws unless it succeeded.</summary>
+    public async Task CallAsync()
+    {
+        using var request = Build(_url, s_call, _session);
+        using var response = await _http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsByteArrayAsync();
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static HttpRequestMessage Build(Uri url, byte[] body, string? session)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        // JSON only: the gateway then answers tools/call as one JSON body, like the backend.
+        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json"));
+        if (session is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", session);
+        }
+
+        return request;
+    }
+}
+
+internal sealed record Percentiles(double P50, double P90, double P99, double P999, double Max, int Count, int Errors);
+
+internal static class LoadGenerator
+{
+    public static async Task WarmUpAsync(McpTarget target, TimeSpan duration)
+    {
+        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var workers = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                await target.CallAsync();
+            }
+        });
+        await Task.WhenAll(workers);
+    }
+
+    /// <summary>
+    /// Open loop: call i is scheduled at start + i/rate and its latency counts from that scheduled time, so a stall
+    /// shows in every call it delayed (corrected for coordinated omission).
+    /// </summary>
+    public static async Task<Percentiles> FixedRateAsync(McpTarget target, int rate, TimeSpan duration, Action? sample)
+    {
+        var total = (int)(rate * duration.TotalSeconds);
+        var latencies = new double[total];
+        var errors = 0;
+        var calls = new Task[total];
+        var start = Stopwatch.GetTimestamp();
+        var ticksPerCall = Stopwatch.Frequency / (double)rate;
+        for (var i = 0; i < total; i++)
+        {
+            var scheduled = start + (long)(i * ticksPerCall);
+            while (Stopwatch.GetTimestamp() < scheduled)
+            {
+                var wait = (scheduled - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
+                if (wait > 2)
+                {
+                    await Task.Delay(1);
+                }
+                else
+                {
+                    Thread.SpinWait(50);
+                }
+            }
+
+            if (i % rate == 0)
+            {
+                sample?.Invoke();
+            }
+
+            var index = i;
+            calls[i] = Task.Run(async () =>
+            {
+                try
+                {
+                    await target.CallAsync();
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+
+                latencies[index] = (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / Stopwatch.Frequency;
+            });
+        }
+
+        await Task.WhenAll(calls);
+        sample?.Invoke();
+        Array.Sort(latencies);
+        double At(double q) => latencies[Math.Min(total - 1, (int)(q * total))];
+        return new Percentiles(At(0.50), At(0.90), At(0.99), At(0.999), latencies[^1], total, errors);
+    }
+
+    /// <summary>Closed loop with <paramref name="concurrency"/> callers: completed calls per second.</summary>
+    public static async Task<double> MaxThroughputAsync(McpTarget target, int concurrency, TimeSpan duration)
+    {
+        var completed = 0L;
+        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                await target.CallAsync();
+                Interlocked.Increment(ref completed);
+            }
+        }));
+        return completed / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+}

@@ -1,0 +1,92 @@
+using Gateway.Contracts.Circuit;
+using Gateway.Contracts.Messages;
+using Gateway.HealthMonitor.Leadership;
+using Gateway.HealthMonitor.Monitoring;
+using Gateway.HealthMonitor.Tests.Fixtures;
+using Gateway.HealthMonitor.Transitions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.HealthMonitor.Tests;
+
+/// <summary>The Redis scripts behind leadership and fencing, against a real Garnet.</summary>
+public sealed class LeaderLeaseAndSnapshotTests(GarnetServer garnet) : IClassFixture<GarnetServer>, IDisposable
+{
+    private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N");
+    private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(garnet.ConnectionString);
+
+    public void Dispose() => _redis.Dispose();
+
+    [Fact]
+    public async Task Only_one_instance_holds_the_lease_and_only_the_holder_renews_or_releases_it()
+    {
+        var (a, b) = (Lease("a"), Lease("b"));
+
+        Assert.True(await a.TryAcquireAsync());
+        Assert.False(await b.TryAcquireAsync());
+        Assert.True(await a.RenewAsync());
+        Assert.False(await b.RenewAsync());
+
+        await b.ReleaseAsync();
+        Assert.Equal("a", await b.HolderAsync());
+
+        await a.ReleaseAsync();
+        Assert.True(await b.TryAcquireAsync());
+        Assert.False(await a.RenewAsync());
+    }
+
+    [Fact]
+    public async Task Holder_commits_with_increasing_sequences_and_the_snapshot_keeps_the_latest_per_backend()
+    {
+        Assert.True(await Lease("a").TryAcquireAsync());
+        var store = Store("a");
+
+        var first = await store.CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Open));
+        var second = await store.CommitAsync(CircuitSnapshotFormat.CircuitField("beta"), Change("beta", CircuitState.Isolated));
+        var third = await store.CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Closed));
+        var health = await store.CommitAsync(CircuitSnapshotFormat.HealthField("alpha"), new BackendHealthChanged(0, "alpha", true, "ok", DateTimeOffset.UnixEpoch));
+
+        Assert.Equal([1L, 2L, 3L, 4L], new[] { first, second, third, health });
+        var snapshot = await store.ReadAsync();
+        Assert.Equal(4, snapshot.Sequence);
+        Assert.Equal(
+            [("alpha", CircuitState.Closed, 3L), ("beta", CircuitState.Isolated, 2L)],
+            snapshot.Circuits.Select(c => (c.Backend, c.State, c.Sequence)).OrderBy(c => c.Backend));
+        Assert.Equal(4, Assert.Single(snapshot.Health).Sequence);
+    }
+
+    [Fact]
+    public async Task A_deposed_leader_is_fenced_out_and_consumes_no_sequence()
+    {
+        Assert.True(await Lease("a").TryAcquireAsync());
+        Assert.Equal(1, await Store("a").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Open)));
+
+        var stale = await Store("b").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Closed));
+
+        Assert.Null(stale);
+        var snapshot = await Store("a").ReadAsync();
+        Assert.Equal(1, snapshot.Sequence);
+        Assert.Equal(CircuitState.Open, Assert.Single(snapshot.Circuits).State);
+    }
+
+    [Fact]
+    public async Task After_redis_loses_its_data_the_sequence_continues_from_the_leaders_floor()
+    {
+        Assert.True(await Lease("a").TryAcquireAsync());
+        await _redis.GetDatabase().KeyDeleteAsync(CircuitSnapshotFormat.SequenceKey(_prefix));
+
+        var sequence = await Store("a").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Open), floor: 41);
+
+        Assert.Equal(42, sequence);
+    }
+
+    private IOptions<HealthMonitorOptions> Options(string instance) =>
+        Microsoft.Extensions.Options.Options.Create(new HealthMonitorOptions { InstanceId = instance, KeyPrefix = _prefix, LeaseTtl = TimeSpan.FromMinutes(1) });
+
+    private LeaderLease Lease(string instance) => new(_redis, Options(instance));
+
+    private CircuitSnapshotStore Store(string instance) => new(_redis, Options(instance));
+
+    private static CircuitStateChanged Change(string backend, CircuitState state) =>
+        new(0, backend, state, CircuitState.Closed, 1, "test", "monitor", DateTimeOffset.UnixEpoch, null);
+}

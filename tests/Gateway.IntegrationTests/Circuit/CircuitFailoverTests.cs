@@ -1,0 +1,129 @@
+using System.Net;
+
+namespace Gateway.IntegrationTests.Circuit;
+
+/// <summary>
+/// Breakers across the whole system: a failing backend, monitor failover, Redis and RabbitMQ outages, a late proxy,
+/// and manual isolate/reset. Every check reads the services' own HTTP endpoints: the proxies' <c>/health</c>
+/// (circuit-gate data) and the monitors' <c>/api/backends</c>.
+/// </summary>
+[Collection(CircuitSystemTests.Name)]
+public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLifetime
+{
+    public async Task InitializeAsync()
+    {
+        system.Flaky.Failing = false;
+        foreach (var resource in new[] { "redis", "messaging", "proxy-2" })
+        {
+            if (system.App.GetProcessId(resource) is null)
+            {
+                await system.App.StartResourceAsync(resource).WaitAsync(TimeSpan.FromSeconds(90));
+            }
+        }
+
+        Assert.True((await system.AdminAsync("reset")).IsSuccessStatusCode);
+        await system.WaitForProxiesAsync("Closed");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_failing_backend_opens_on_every_proxy_replica_and_closes_on_both_after_it_heals()
+    {
+        system.Flaky.Failing = true;
+
+        await system.WaitForProxiesAsync("Open");
+        var leader = await system.LeaderAsync();
+        Assert.Equal("Open", (await system.MonitorAsync(leader))!.State);
+
+        system.Flaky.Failing = false;
+
+        await system.WaitForProxiesAsync("Closed");
+        var transitions = (await system.MonitorAsync(leader))!.Transitions.Select(t => t.State).ToArray();
+        Assert.Equal(["Open", "HalfOpen", "Closed"], transitions[^3..]);
+    }
+
+    [Fact]
+    public async Task Isolate_and_reset_through_the_monitor_api_reach_every_proxy_with_the_admin_as_actor()
+    {
+        var isolate = await system.AdminAsync("isolate");
+        Assert.Equal(HttpStatusCode.OK, isolate.StatusCode);
+        await system.WaitForProxiesAsync("Isolated");
+
+        Assert.True((await system.AdminAsync("reset")).IsSuccessStatusCode);
+        await system.WaitForProxiesAsync("Closed");
+
+        var view = (await system.MonitorAsync(await system.LeaderAsync()))!;
+        Assert.Equal([("Isolated", "demo-admin"), ("Closed", "demo-admin")], view.Transitions.TakeLast(2));
+    }
+
+    [Fact]
+    public async Task Killing_the_leading_monitor_hands_over_and_transitions_keep_reaching_proxies_in_order()
+    {
+        var leader = await system.LeaderAsync();
+        var before = await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync));
+
+        system.App.KillResource(leader);
+        var standby = CircuitSystemFixture.Monitors.Single(m => m != leader);
+        await CircuitSystemFixture.WaitUntilAsync(async () => await system.MonitorAsync(standby) is { Leader: true });
+
+        Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("isolate")).StatusCode);
+        await system.WaitForProxiesAsync("Isolated");
+        var after = await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync));
+        var sequence = (await system.MonitorAsync(standby))!.Sequence;
+
+        for (var i = 0; i < after.Length; i++)
+        {
+            Assert.True(after[i]!.LastAppliedSequence > before[i]!.LastAppliedSequence);
+            Assert.Equal(sequence, after[i]!.LastAppliedSequence);
+        }
+
+        await system.App.WaitForResourceHealthyAsync(leader).WaitAsync(TimeSpan.FromSeconds(90));
+    }
+
+    [Fact]
+    public async Task A_proxy_started_after_transitions_gets_the_current_state_from_the_snapshot()
+    {
+        await system.App.StopResourceAsync("proxy-2");
+        Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("isolate")).StatusCode);
+        await system.WaitForProxiesAsync("Isolated", ["proxy"]);
+
+        await system.App.StartResourceAsync("proxy-2").WaitAsync(TimeSpan.FromSeconds(90));
+
+        var gate = await system.GateAsync("proxy-2");
+        Assert.Equal("Isolated", gate!.State);
+        Assert.True(gate.SnapshotSequence >= (await system.MonitorAsync(await system.LeaderAsync()))!.Sequence);
+    }
+
+    [Fact]
+    public async Task Without_redis_and_then_rabbitmq_proxies_keep_their_state_and_converge_when_they_return()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("isolate")).StatusCode);
+        await system.WaitForProxiesAsync("Isolated");
+
+        await system.App.StopResourceAsync("redis");
+        await AssertFailStaticAsync();
+        await system.App.StopResourceAsync("messaging");
+        await AssertFailStaticAsync();
+
+        await system.App.StartResourceAsync("messaging").WaitAsync(TimeSpan.FromSeconds(90));
+        await system.App.StartResourceAsync("redis").WaitAsync(TimeSpan.FromSeconds(90));
+        await CircuitSystemFixture.WaitUntilAsync(async () =>
+            (await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync))).All(g => g?.Status == "Healthy"), seconds: 90);
+
+        await CircuitSystemFixture.WaitUntilAsync(async () => (await system.AdminAsync("reset")).IsSuccessStatusCode, seconds: 90);
+        await system.WaitForProxiesAsync("Closed");
+    }
+
+    private async Task AssertFailStaticAsync()
+    {
+        await CircuitSystemFixture.WaitUntilAsync(async () =>
+            (await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync))).All(g => g?.Status == "Degraded"));
+        foreach (var proxy in CircuitSystemFixture.Proxies)
+        {
+            Assert.Equal("Isolated", (await system.GateAsync(proxy))!.State);
+            using var client = system.App.CreateHttpClient(proxy);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/alive", UriKind.Relative))).StatusCode);
+        }
+    }
+}

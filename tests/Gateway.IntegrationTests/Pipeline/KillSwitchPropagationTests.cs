@@ -1,0 +1,125 @@
+using Gateway.Contracts.Configuration;
+using Gateway.Contracts.Messages;
+using Gateway.Proxy.Audit;
+using Gateway.Proxy.Pipeline.KillSwitches;
+using MassTransit;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.IntegrationTests.Pipeline;
+
+/// <summary>Kill switches in real Garnet, fanned out to every replica over real RabbitMQ.</summary>
+[Collection(PipelineInfrastructure.Name)]
+public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture infrastructure) : IAsyncLifetime
+{
+    public async Task InitializeAsync()
+    {
+        using var redis = infrastructure.ConnectRedis();
+        await redis.GetDatabase().KeyDeleteAsync(RedisKillSwitchStore.Key);
+    }
+
+    public Task DisposeAsync() => InitializeAsync();
+
+    [Fact]
+    public async Task Switches_are_stored_in_one_hash_and_read_back_by_a_restarted_replica()
+    {
+        using (var before = infrastructure.ConnectRedis())
+        {
+            var store = new RedisKillSwitchStore(before);
+            await store.SetAsync(new KillSwitch(KillSwitchScope.Global, "", "ops", "all stop", DateTimeOffset.UnixEpoch), CancellationToken.None);
+            await store.SetAsync(new KillSwitch(KillSwitchScope.Backend, "alpha", "ops", null, DateTimeOffset.UnixEpoch), CancellationToken.None);
+            await store.SetAsync(new KillSwitch(KillSwitchScope.Tool, "rm", "ops", "dangerous", DateTimeOffset.UnixEpoch), CancellationToken.None);
+            Assert.True(await store.RemoveAsync(KillSwitchScope.Global, "", CancellationToken.None));
+            Assert.False(await store.RemoveAsync(KillSwitchScope.Global, "", CancellationToken.None));
+        }
+
+        using var after = infrastructure.ConnectRedis();
+        var fields = (await after.GetDatabase().HashKeysAsync(RedisKillSwitchStore.Key)).Select(f => (string)f!).Order();
+        var snapshot = new KillSwitchSnapshot(await new RedisKillSwitchStore(after).ReadAllAsync(CancellationToken.None));
+
+        Assert.Equal(["backend:alpha", "tool:rm"], fields);
+        Assert.Null(snapshot.Global);
+        Assert.Equal("ops", snapshot.Find("alpha", null)?.Actor);
+        Assert.Equal("dangerous", snapshot.Find("beta", "rm")?.Reason);
+    }
+
+    [Fact]
+    public async Task A_change_made_on_one_replica_is_applied_by_another_within_a_second()
+    {
+        await using var replicaA = await Replica.StartAsync(infrastructure);
+        await using var replicaB = await Replica.StartAsync(infrastructure);
+
+        var started = TimeProvider.System.GetTimestamp();
+        await replicaA.Commands.EngageAsync(KillSwitchScope.Tool, "deploy", "ops", "freeze", CancellationToken.None);
+        await WaitUntil(() => replicaB.State.Current.Find("alpha", "deploy") is not null);
+        var engagedAfter = TimeProvider.System.GetElapsedTime(started);
+        await replicaA.Commands.ReleaseAsync(KillSwitchScope.Tool, "deploy", "ops", CancellationToken.None);
+        await WaitUntil(() => replicaB.State.Current.Find("alpha", "deploy") is null);
+
+        // Replica B never polls here (its refresh loop is not running): only the bus can have told it.
+        Assert.True(engagedAfter < TimeSpan.FromSeconds(1), $"applied after {engagedAfter}");
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    /// <summary>The kill-switch part of one proxy replica: its own Redis connection, bus, snapshot and notifications.</summary>
+    private sealed class Replica : IAsyncDisposable
+    {
+        private readonly StackExchange.Redis.ConnectionMultiplexer _redis;
+        private readonly IBusControl _bus;
+        private readonly KillSwitchNotifications _notifications;
+        private readonly AuditSpillFile _spill;
+        private readonly string _spillDirectory;
+
+        private Replica(StackExchange.Redis.ConnectionMultiplexer redis, IBusControl bus, string spillDirectory)
+        {
+            _redis = redis;
+            _bus = bus;
+            _spillDirectory = spillDirectory;
+            var store = new RedisKillSwitchStore(redis);
+            State = new KillSwitchState(store, Options.Create(new KillSwitchOptions()), TimeProvider.System, NullLogger<KillSwitchState>.Instance);
+            _spill = new AuditSpillFile(spillDirectory, "replica", TimeProvider.System);
+            var audit = new AuditRecorder(
+                new AuditBuffer(1024, _spill),
+                new StaticOptionsMonitor<GatewayOptions>(new GatewayOptions()),
+                new AuditSource("proxy/replica", "replica"),
+                TimeProvider.System,
+                NullLogger<AuditRecorder>.Instance);
+            Commands = new KillSwitchCommands(store, State, audit, TimeProvider.System, NullLogger<KillSwitchCommands>.Instance, bus);
+            _notifications = new KillSwitchNotifications(bus, State);
+        }
+
+        public KillSwitchState State { get; }
+
+        public KillSwitchCommands Commands { get; }
+
+        public static async Task<Replica> StartAsync(PipelineInfrastructureFixture infrastructure)
+        {
+            var replica = new Replica(
+                infrastructure.ConnectRedis(),
+                await infrastructure.StartBusAsync(),
+                Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N")));
+            await replica._notifications.StartAsync(CancellationToken.None);
+            await replica._notifications.Ready;
+            await replica.State.RefreshAsync(CancellationToken.None);
+            return replica;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _notifications.StopAsync(CancellationToken.None);
+            await _bus.StopAsync();
+            State.Dispose();
+            _spill.Dispose();
+            _redis.Dispose();
+            Directory.Delete(_spillDirectory, recursive: true);
+        }
+    }
+}

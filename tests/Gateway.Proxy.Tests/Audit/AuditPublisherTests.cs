@@ -1,0 +1,231 @@
+using Gateway.Contracts.Messages;
+using Gateway.Proxy.Audit;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Tests.Audit;
+
+/// <summary>
+/// The publisher's buffering, spilling and replay against a transport that stands for the broker and can be made
+/// to refuse. Runs on the real clock with short intervals; every wait is for a condition, bounded by a generous deadline.
+/// </summary>
+public sealed class AuditPublisherTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private readonly string _directory = AuditTestEvents.TempDirectory();
+    private readonly FakeBus _bus = new();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task EventsReachTheBusInBatchesInRecordedOrder()
+    {
+        await using var audit = Start(batchSize: 7);
+
+        for (var i = 0; i < 50; i++)
+        {
+            audit.Buffer.Write(AuditTestEvents.Numbered(i));
+        }
+
+        await WaitUntil(() => _bus.Delivered.Count == 50);
+        Assert.Equal(Enumerable.Range(0, 50), _bus.Delivered.Select(AuditTestEvents.Number));
+        Assert.All(_bus.Batches, b => Assert.InRange(b, 1, 7));
+        Assert.False(audit.Spill.HasPending);
+    }
+
+    [Fact]
+    public async Task WhileTheBusIsDownEventsGoToDiskAndAreReplayedInOrderWhenItReturns()
+    {
+        _bus.Down = true;
+        await using var audit = Start(batchSize: 10);
+
+        for (var i = 0; i < 30; i++)
+        {
+            audit.Buffer.Write(AuditTestEvents.Numbered(i));
+        }
+
+        await WaitUntil(() => audit.Spill.HasPending && audit.Buffer.Count == 0);
+        for (var i = 30; i < 60; i++)
+        {
+            audit.Buffer.Write(AuditTestEvents.Numbered(i));
+        }
+
+        _bus.Down = false;
+        await WaitUntil(() => _bus.Delivered.Count >= 60 && !audit.Spill.HasPending);
+        Assert.Equal(Enumerable.Range(0, 60), _bus.Delivered.Select(AuditTestEvents.Number).Distinct());
+        Assert.Equal(Enumerable.Range(0, 60), _bus.Delivered.Select(AuditTestEvents.Number).DistinctBy(n => n).Order());
+    }
+
+    [Fact]
+    public async Task AFullBufferOverflowsToDiskWithoutBlockingOrLosingEvents()
+    {
+        _bus.Hang = true;
+        await using var audit = Start(batchSize: 4, capacity: 16);
+
+        // The publisher holds one batch in a hanging publish; the rest must overflow to disk at once.
+        for (var i = 0; i < 200; i++)
+        {
+            audit.Buffer.Write(AuditTestEvents.Numbered(i));
+        }
+
+        Assert.True(audit.Spill.HasPending);
+        _bus.Hang = false;
+        await WaitUntil(() => _bus.Delivered.Select(AuditTestEvents.Number).Distinct().Count() == 200 && !audit.Spill.HasPending);
+    }
+
+    [Fact]
+    public async Task StopFlushesTheBufferToTheBus()
+    {
+        var audit = Start(batchSize: 1000, batchDelay: TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 25; i++)
+        {
+            audit.Buffer.Write(AuditTestEvents.Numbered(i));
+        }
+
+        await audit.DisposeAsync();
+
+        Assert.Equal(Enumerable.Range(0, 25), _bus.Delivered.Select(AuditTestEvents.Number));
+    }
+
+    [Fact]
+    public async Task StopWithTheBusDownLeavesEveryEventOnDiskForTheNextRun()
+    {
+        _bus.Down = true;
+        var audit = Start(batchSize: 5);
+        for (var i = 0; i < 12; i++)
+        {
+            audit.Buffer.Write(AuditTestEvents.Numbered(i));
+        }
+
+        await audit.DisposeAsync();
+        _bus.Down = false;
+        await using var next = Start(batchSize: 5);
+
+        await WaitUntil(() => _bus.Delivered.Count == 12 && !next.Spill.HasPending);
+        Assert.Equal(Enumerable.Range(0, 12), _bus.Delivered.Select(AuditTestEvents.Number));
+    }
+
+    [Fact]
+    public async Task EventsRecordedAfterTheFlushGoStraightToDisk()
+    {
+        var audit = Start(batchSize: 5);
+        await audit.DisposeAsync(keepSpillOpen: true);
+
+        audit.Buffer.Write(AuditTestEvents.Numbered(99));
+
+        Assert.Equal([99], audit.Spill.SealSegments().SelectMany(AuditSpillFile.Read).Select(AuditTestEvents.Number));
+        Assert.Empty(_bus.Delivered);
+        audit.Spill.Dispose();
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    private RunningPublisher Start(int batchSize, int capacity = 1024, TimeSpan? batchDelay = null)
+    {
+        var options = Options.Create(new AuditOptions
+        {
+            BatchSize = batchSize,
+            BufferCapacity = capacity,
+            BatchDelay = batchDelay ?? TimeSpan.FromMilliseconds(5),
+            RetryInterval = TimeSpan.FromMilliseconds(20),
+            PublishTimeout = TimeSpan.FromMilliseconds(200),
+        });
+        var spill = new AuditSpillFile(_directory, "test", TimeProvider.System);
+        var buffer = new AuditBuffer(capacity, spill);
+        var publisher = new AuditPublisher(buffer, spill, options, TimeProvider.System, NullLogger<AuditPublisher>.Instance, _bus);
+        publisher.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return new RunningPublisher(publisher, buffer, spill);
+    }
+
+    private sealed class RunningPublisher(AuditPublisher publisher, AuditBuffer buffer, AuditSpillFile spill) : IAsyncDisposable
+    {
+        private bool _stopped;
+
+        public AuditBuffer Buffer => buffer;
+
+        public AuditSpillFile Spill => spill;
+
+        public ValueTask DisposeAsync() => DisposeAsync(keepSpillOpen: false);
+
+        public async ValueTask DisposeAsync(bool keepSpillOpen)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            await publisher.StopAsync(CancellationToken.None);
+            publisher.Dispose();
+            if (!keepSpillOpen)
+            {
+                spill.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Stands for the broker: accepts batches, refuses them (down), or never confirms (hang).</summary>
+    private sealed class FakeBus : IAuditTransport
+    {
+        private readonly Lock _gate = new();
+        private readonly List<AuditEvent> _delivered = [];
+        private readonly List<int> _batches = [];
+
+        public volatile bool Down;
+        public volatile bool Hang;
+
+        public IReadOnlyList<AuditEvent> Delivered
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _delivered];
+                }
+            }
+        }
+
+        public IReadOnlyList<int> Batches
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _batches];
+                }
+            }
+        }
+
+        public async Task PublishAsync(AuditEventBatch batch, CancellationToken cancellationToken)
+        {
+            if (Hang)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            if (Down)
+            {
+                throw new InvalidOperationException("broker unreachable");
+            }
+
+            lock (_gate)
+            {
+                _delivered.AddRange(batch.Events);
+                _batches.Add(batch.Events.Count);
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Text.Json;
+using Gateway.Contracts;
+using Gateway.Contracts.Messages;
+using Gateway.Proxy.Audit;
+using Gateway.Proxy.Pipeline;
+
+namespace Gateway.Proxy.Tests.Pipeline;
+
+public sealed class CallPipelineTests : IDisposable
+{
+    private readonly PipelineFixture _fixture = new(o =>
+    {
+        o.RateLimits.ToolBurst = 1;
+        o.RateLimits.ToolPerSecond = 0.001;
+    });
+
+    private readonly CountingBackend _backend = new();
+
+    public void Dispose() => _fixture.Dispose();
+
+    [Fact]
+    public async Task AllowedCallReachesTheBackendOnceAndIsAuditedOkWithHashedArguments()
+    {
+        var result = await _fixture.Pipeline.InvokeAsync(
+            PipelineFixture.ToolCall("echo", arguments: """{ "b": 2, "a": "x" }"""), _backend.InvokeAsync, CancellationToken.None);
+
+        Assert.False(result.IsError);
+        Assert.Equal(1, _backend.Calls);
+        var audit = Assert.Single(_fixture.DrainAudit());
+        Assert.Equal(AuditDecision.Allowed, audit.Decision);
+        Assert.Equal(AuditStatus.Ok, audit.Status);
+        Assert.Equal(("app-1", "tools/call", "echo", "alpha", "7", "session-1"),
+            (audit.ClientId, audit.Method, audit.Target, audit.Backend, audit.RequestId, audit.SessionId));
+        Assert.Equal(CanonicalJson.Sha256(JsonDocument.Parse("""{"a":"x","b":2}""").RootElement), audit.ArgumentsSha256);
+        Assert.Null(audit.Arguments);
+        Assert.Equal(CountingBackend.OkResponse.Length, audit.ResponseBytes);
+        Assert.Equal("proxy/test", audit.Source);
+    }
+
+    [Fact]
+    public async Task KilledToolIsRefusedBeforeItsRateLimitTokenIsSpent()
+    {
+        await _fixture.Commands.EngageAsync(KillSwitchScope.Tool, "echo", "ops", "incident 42", CancellationToken.None);
+
+        var killed = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), _backend.InvokeAsync, CancellationToken.None);
+        await _fixture.Commands.ReleaseAsync(KillSwitchScope.Tool, "echo", "ops", CancellationToken.None);
+        // The tool bucket holds exactly one token: the killed call must not have taken it.
+        var allowed = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), _backend.InvokeAsync, CancellationToken.None);
+
+        AssertRefusal(killed, GatewayErrorCodes.Killed, "incident 42");
+        Assert.False(allowed.IsError);
+        Assert.Equal(1, _backend.Calls);
+        var calls = _fixture.DrainAudit().Where(e => e.Decision != AuditDecision.Admin).ToList();
+        Assert.Equal([AuditStatus.Killed, AuditStatus.Ok], calls.Select(e => e.Status));
+        Assert.Equal(GatewayErrorCodes.Killed, calls[0].ErrorCode);
+    }
+
+    [Theory]
+    [InlineData(KillSwitchScope.Global, "")]
+    [InlineData(KillSwitchScope.Backend, "alpha")]
+    [InlineData(KillSwitchScope.Tool, "echo")]
+    public async Task EveryKillSwitchScopeRefusesACallItCovers(KillSwitchScope scope, string name)
+    {
+        await _fixture.Commands.EngageAsync(scope, name, "ops", null, CancellationToken.None);
+
+        var result = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), _backend.InvokeAsync, CancellationToken.None);
+
+        AssertRefusal(result, GatewayErrorCodes.Killed);
+        Assert.Equal(0, _backend.Calls);
+    }
+
+    [Fact]
+    public async Task KillSwitchChangeIsAuditedWithTheAdminWhoMadeIt()
+    {
+        await _fixture.Commands.EngageAsync(KillSwitchScope.Backend, "alpha", "ops-admin", "maintenance", CancellationToken.None);
+
+        var audit = Assert.Single(_fixture.DrainAudit());
+        Assert.Equal((AuditDecision.Admin, "ops-admin", "admin/kill-switch", "alpha", AuditStatus.KillSwitchEngaged),
+            (audit.Decision, audit.ClientId, audit.Method, audit.Backend, audit.Status));
+        Assert.Contains("maintenance", audit.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RateLimitedCallSaysWhenToRetryAndNeverReachesTheBackend()
+    {
+        await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), _backend.InvokeAsync, CancellationToken.None);
+
+        var limited = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), _backend.InvokeAsync, CancellationToken.None);
+
+        var data = AssertRefusal(limited, GatewayErrorCodes.RateLimited);
+        Assert.True(data.GetProperty("retryAfterMs").GetInt64() > 0);
+        Assert.Equal("tool", data.GetProperty("bucket").GetString());
+        Assert.Equal(1, _backend.Calls);
+        Assert.Equal([AuditStatus.Ok, AuditStatus.RateLimited], _fixture.DrainAudit().Select(e => e.Status));
+    }
+
+    [Fact]
+    public async Task RbacDenialDoesNotTouchTheBackend()
+    {
+        var result = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("delete_everything"), _backend.InvokeAsync, CancellationToken.None);
+
+        AssertRefusal(result, GatewayErrorCodes.Forbidden);
+        Assert.Equal(0, _backend.Calls);
+        var audit = Assert.Single(_fixture.DrainAudit());
+        Assert.Equal((AuditDecision.Refused, AuditStatus.Forbidden, GatewayErrorCodes.Forbidden), (audit.Decision, audit.Status, audit.ErrorCode));
+    }
+
+    [Fact]
+    public async Task RbacRunsAfterTheRateLimitSoAForbiddenCallSpendsAToken()
+    {
+        // Order is fixed: kill switch → rate limit → RBAC. A denied call still counts against the caller's limit.
+        await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("delete_everything"), _backend.InvokeAsync, CancellationToken.None);
+
+        var second = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("delete_everything"), _backend.InvokeAsync, CancellationToken.None);
+
+        AssertRefusal(second, GatewayErrorCodes.RateLimited);
+    }
+
+    [Fact]
+    public async Task BackendThatHangsPastItsTimeoutIsAnsweredWithBackendTimeout()
+    {
+        var hanging = new CountingBackend(async ct =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            throw new InvalidOperationException("unreachable");
+        });
+
+        var call = _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), hanging.InvokeAsync, CancellationToken.None).AsTask();
+        Assert.False(call.IsCompleted);
+        _fixture.Time.Advance(TimeSpan.FromSeconds(2));
+        var result = await call;
+
+        AssertRefusal(result, GatewayErrorCodes.BackendTimeout);
+        Assert.True(result.BackendFailed);
+        Assert.Equal("timeout", result.FailureKind);
+        Assert.Equal(AuditStatus.Timeout, Assert.Single(_fixture.DrainAudit()).Status);
+    }
+
+    [Fact]
+    public async Task BackendThatThrowsIsAnsweredWithBackendUnavailable()
+    {
+        var broken = new CountingBackend(_ => throw new HttpRequestException("connection refused"));
+
+        var result = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), broken.InvokeAsync, CancellationToken.None);
+
+        AssertRefusal(result, GatewayErrorCodes.BackendUnavailable, "connection refused");
+        Assert.True(result.BackendFailed);
+        Assert.Equal(AuditStatus.BackendUnavailable, Assert.Single(_fixture.DrainAudit()).Status);
+    }
+
+    [Fact]
+    public async Task BackendJsonRpcErrorIsRelayedAndAuditedAsErrorNotFailure()
+    {
+        var erroring = new CountingBackend(_ => ValueTask.FromResult(
+            new BackendResult("""{"code":-32602,"message":"bad"}"""u8.ToArray(), IsError: true, ErrorCode: -32602, BackendFailed: false)));
+
+        var result = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), erroring.InvokeAsync, CancellationToken.None);
+
+        Assert.Equal(-32602, result.ErrorCode);
+        var audit = Assert.Single(_fixture.DrainAudit());
+        Assert.Equal((AuditDecision.Allowed, AuditStatus.Error, -32602), (audit.Decision, audit.Status, audit.ErrorCode));
+    }
+
+    [Fact]
+    public async Task CallsAfterShutdownBeganAreRefusedWhileAdmittedOnesFinish()
+    {
+        var release = new TaskCompletionSource();
+        var slow = new CountingBackend(async _ =>
+        {
+            await release.Task;
+            return new BackendResult(CountingBackend.OkResponse, false, null, false);
+        });
+        var admitted = _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), slow.InvokeAsync, CancellationToken.None).AsTask();
+
+        _fixture.InFlight.StopAccepting();
+        var refused = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("read_file"), _backend.InvokeAsync, CancellationToken.None);
+        Assert.False(_fixture.InFlight.Drained.IsCompleted);
+        release.SetResult();
+
+        Assert.False((await admitted).IsError);
+        await _fixture.InFlight.Drained;
+        AssertRefusal(refused, GatewayErrorCodes.ShuttingDown);
+        Assert.Equal(0, _backend.Calls);
+        Assert.Equal([AuditStatus.ShuttingDown, AuditStatus.Ok], _fixture.DrainAudit().Select(e => e.Status));
+    }
+
+    [Fact]
+    public async Task RawArgumentsAreAuditedOnlyWhenConfigured()
+    {
+        using var fixture = new PipelineFixture(o => o.AuditRawArguments = true);
+
+        await fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo", arguments: """{"z":1, "a":[true,null]}"""), _backend.InvokeAsync, CancellationToken.None);
+
+        Assert.Equal("""{"a":[true,null],"z":1}""", Assert.Single(fixture.DrainAudit()).Arguments);
+    }
+
+    [Fact]
+    public void ListsShowOnlyItemsTheClientMayUse()
+    {
+        Assert.True(_fixture.Pipeline.IsVisible(PipelineFixture.Reader, CatalogItemKind.Tool, "read_file"));
+        Assert.False(_fixture.Pipeline.IsVisible(PipelineFixture.Reader, CatalogItemKind.Tool, "write_file"));
+        Assert.True(_fixture.Pipeline.IsVisible(PipelineFixture.Reader, CatalogItemKind.Resource, "file:///docs/a.md"));
+        Assert.False(_fixture.Pipeline.IsVisible(PipelineFixture.Reader, CatalogItemKind.Prompt, "translate"));
+    }
+
+    private static JsonElement AssertRefusal(BackendResult result, int code, string? messageContains = null)
+    {
+        Assert.True(result.IsError);
+        Assert.Equal(code, result.ErrorCode);
+        var error = JsonDocument.Parse(result.Response).RootElement;
+        Assert.Equal(code, error.GetProperty("code").GetInt32());
+        if (messageContains is not null)
+        {
+            Assert.Contains(messageContains, error.GetRawText(), StringComparison.Ordinal);
+        }
+
+        return error.TryGetProperty("data", out var data) ? data.Clone() : default;
+    }
+}
