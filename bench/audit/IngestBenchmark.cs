@@ -122,7 +122,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static AuditEvent Event(string source, DateTimeOffset at, int message, int index) => new(
+    internal static AuditEvent Event(string source, DateTimeOffset at, int message, int index) => new(
         EventId: Guid.NewGuid(),
         Timestamp: at,
         Source: source,

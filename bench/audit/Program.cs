@@ -2,6 +2,7 @@ using Gateway.Bench.Audit;
 
 // Usage:
 //   ingest --messaging amqp://guest:guest@127.0.0.1:5672/ --auditdb "<connection string>" [--events 300000] [--rate 25000] [--batch 100]
+//   store  --auditdb "<connection string>" [--events 200000] [--batch 5000]
 //   query  --auditdb "<connection string>" [--rows 10000000] [--runs 200]
 // The ingest mode needs a running broker and audit service writing to the same database; see bench/audit/README.md.
 var arguments = BenchArguments.Parse(args);
@@ -9,5 +10,6 @@ return arguments.Mode switch
 {
     "ingest" => await IngestBenchmark.RunAsync(arguments),
     "query" => await QueryBenchmark.RunAsync(arguments),
+    "store" => await StoreBenchmark.RunAsync(arguments),
     _ => BenchArguments.Usage(),
 };

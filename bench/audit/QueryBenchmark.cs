@@ -33,7 +33,8 @@ internal static class QueryBenchmark
         {
             ("newest 100, no filter", new AuditFilter(), false),
             ("client", new AuditFilter { ClientId = "client-42" }, false),
-            ("client + status", new AuditFilter { ClientId = "client-42", Status = "rate_limited" }, false),
+            ("client + status, every row of the client matches", new AuditFilter { ClientId = "client-40", Status = "rate_limited" }, false),
+            ("client + rare status, worst case (walks the client's rows)", new AuditFilter { ClientId = "client-41", Status = "circuit_open" }, false),
             ("backend + 1 h window", new AuditFilter { Backend = "backend-3", From = middle, To = middle.AddHours(1) }, false),
             ("error code (rare)", new AuditFilter { ErrorCode = -32007 }, false),
             ("tool, second page by cursor", new AuditFilter { Target = "tool-7" }, true),

@@ -1,5 +1,6 @@
 using Gateway.AuditService.Tests.Infrastructure;
 using Gateway.Contracts.Messages;
+using MassTransit;
 
 namespace Gateway.AuditService.Tests.EndToEnd;
 
@@ -27,6 +28,30 @@ public sealed class AuditDurabilityTests
         var stored = await system.WaitForStoredAsync(client, s => s.Count >= 2, Settle);
         Assert.Equal(2, stored.Count);
         Assert.Equal(e, stored.Single(s => s.EventId == e.EventId));
+    }
+
+    [Fact]
+    public async Task An_invalid_event_lands_in_the_error_queue_with_its_reason_and_the_rest_is_stored()
+    {
+        await using var system = await AuditSystem.StartAsync();
+        var client = NewClient();
+        var rejected = new TaskCompletionSource<(Guid EventId, string? Reason)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errorQueue = system.Bus.ConnectReceiveEndpoint("audit-events_error", endpoint => endpoint.Handler<AuditEvent>(context =>
+        {
+            rejected.TrySetResult((context.Message.EventId, context.Headers.Get<string>(Gateway.AuditService.Ingestion.AuditIngestConsumer.ReasonHeader)));
+            return Task.CompletedTask;
+        }));
+        await errorQueue.Ready;
+        var good = SampleEvents.Stream(3, client: client);
+        var bad = SampleEvents.Call(client: client) with { Source = new string('s', 10_000) };
+
+        await system.Bus.Publish(new AuditEventBatch([good[0], bad, good[1], good[2]]));
+
+        var (eventId, reason) = await rejected.Task.WaitAsync(Settle);
+        Assert.Equal(bad.EventId, eventId);
+        Assert.Equal("Source is 10000 characters, more than 256", reason);
+        var stored = await system.WaitForStoredAsync(client, s => s.Count >= 3, Settle);
+        Assert.Equal(good.Select(e => e.EventId).Order(), stored.Select(e => e.EventId).Order());
     }
 
     [Fact]

@@ -14,10 +14,10 @@ public sealed class AuditIngestConsumerTests
         await using var ingest = await IngestionHarness.StartAsync();
         var e = SampleEvents.Call();
 
-        await ingest.Harness.Bus.Publish(e);
-        Assert.True(await ingest.Consumer.Consumed.Any<Batch<AuditEvent>>());
-        await ingest.Harness.Bus.Publish(e);
-        await ingest.Harness.InactivityTask;
+        var first = await ingest.PublishAsync(e);
+        await ingest.ConsumedAsync<AuditEvent>(m => m.MessageId == first);
+        var second = await ingest.PublishAsync(e);
+        await ingest.ConsumedAsync<AuditEvent>(m => m.MessageId == second);
 
         var stored = await ingest.StoredAsync();
         Assert.Equal(e, Assert.Single(stored));
@@ -31,9 +31,8 @@ public sealed class AuditIngestConsumerTests
         var missing = SampleEvents.Call() with { Status = null!, Method = "" };
         var oversized = SampleEvents.Call() with { Detail = new string('x', AuditEventValidator.MaxDetailLength + 1) };
 
-        await ingest.Harness.Bus.Publish(new AuditEventBatch([good[0], missing, good[1], oversized, good[2]]));
-        Assert.True(await ingest.Consumer.Consumed.Any<Batch<AuditEventBatch>>());
-        await ingest.Harness.InactivityTask;
+        var sent = await ingest.PublishAsync(new AuditEventBatch([good[0], missing, good[1], oversized, good[2]]));
+        await ingest.ConsumedAsync<AuditEventBatch>(m => m.MessageId == sent);
 
         Assert.Equal(good.Select(e => e.EventId).Order(), (await ingest.StoredAsync()).Select(e => e.EventId).Order());
         var rejected = ingest.Rejected().ToDictionary(r => ((AuditEvent)r.Message).EventId, r => r.Reason);
@@ -51,8 +50,8 @@ public sealed class AuditIngestConsumerTests
         var bad = SampleEvents.Call() with { EventId = Guid.Empty };
 
         await ingest.Harness.Bus.PublishBatch([bad, good]);
-        Assert.True(await ingest.Consumer.Consumed.Any<Batch<AuditEvent>>());
-        await ingest.Harness.InactivityTask;
+        await ingest.ConsumedAsync<AuditEvent>(m => m.Message.EventId == good.EventId);
+        await ingest.ConsumedAsync<AuditEvent>(m => m.Message.EventId == bad.EventId);
 
         Assert.Equal(good.EventId, Assert.Single(await ingest.StoredAsync()).EventId);
         var (message, reason) = Assert.Single(ingest.Rejected());
@@ -68,10 +67,15 @@ public sealed class AuditIngestConsumerTests
         var opened = new CircuitStateChanged(41, "everything", CircuitState.Open, CircuitState.Closed, 1, "5 consecutive failures", "monitor", at, at.AddSeconds(30));
         var unhealthy = new BackendHealthChanged(42, "everything", false, "probe timed out", at.AddSeconds(1));
 
-        await ingest.Harness.Bus.Publish(opened);
-        await ingest.Harness.Bus.Publish(unhealthy);
-        await ingest.Harness.Bus.Publish(opened);
-        await ingest.Harness.InactivityTask;
+        var first = await ingest.PublishAsync(opened);
+        var health = await ingest.PublishAsync(unhealthy);
+        var again = await ingest.PublishAsync(opened);
+        foreach (var id in new[] { first, again })
+        {
+            await ingest.ConsumedAsync<CircuitStateChanged>(m => m.MessageId == id);
+        }
+
+        await ingest.ConsumedAsync<BackendHealthChanged>(m => m.MessageId == health);
 
         var stored = (await ingest.StoredAsync()).OrderBy(e => e.Timestamp).ToList();
         Assert.Equal(2, stored.Count);

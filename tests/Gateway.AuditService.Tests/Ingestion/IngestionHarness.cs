@@ -37,7 +37,13 @@ internal sealed class IngestionHarness : IAsyncDisposable
             .AddSingleton(store)
             .AddSingleton(TimeProvider.System)
             .AddLogging()
-            .AddMassTransitTestHarness(bus => bus.AddConsumer<AuditIngestConsumer>(typeof(AuditIngestConsumerDefinition)))
+            .AddMassTransitTestHarness(bus =>
+            {
+                bus.AddConsumer<AuditIngestConsumer>(typeof(AuditIngestConsumerDefinition));
+                // The harness gives up waiting once nothing moved for the inactivity timeout; on a machine shared by
+                // several builds a batch can sit longer than the default before its thread runs.
+                bus.SetTestTimeouts(testTimeout: TimeSpan.FromSeconds(60), testInactivityTimeout: TimeSpan.FromSeconds(10));
+            })
             .AddOptions<AuditIngestionOptions>().Configure(o => o.BatchTimeLimit = TimeSpan.FromMilliseconds(20)).Services
             .BuildServiceProvider(validateScopes: true);
         var harness = new IngestionHarness(folder, services, store);
@@ -47,6 +53,23 @@ internal sealed class IngestionHarness : IAsyncDisposable
 
     public IConsumerTestHarness<AuditIngestConsumer> Consumer =>
         Harness.GetConsumerHarness<AuditIngestConsumer>();
+
+    /// <summary>
+    /// Waits until a committed batch holds a message matching <paramref name="match"/>: the harness records a batch
+    /// once Consume has returned, that is after the commit and after any rejection was sent.
+    /// </summary>
+    public async Task ConsumedAsync<T>(Func<ConsumeContext<T>, bool> match)
+        where T : class =>
+        Assert.True(await Consumer.Consumed.Any<Batch<T>>(batch => batch.Context.Message.Any(match)), $"no {typeof(T).Name} was consumed");
+
+    /// <summary>Publishes with a known message id, so a test can wait for that very delivery.</summary>
+    public async Task<Guid> PublishAsync<T>(T message)
+        where T : class
+    {
+        var messageId = NewId.NextGuid();
+        await Harness.Bus.Publish(message, context => context.MessageId = messageId);
+        return messageId;
+    }
 
     /// <summary>Messages the consumer sent to the error queue, with the reason header.</summary>
     public IEnumerable<(object Message, string? Reason)> Rejected() =>
