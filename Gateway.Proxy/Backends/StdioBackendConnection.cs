@@ -136,7 +136,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
             stdin.WriteByte((byte)'\n');
             await stdin.FlushAsync(cancellationToken);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
         {
             throw new BackendException("transport", $"Backend '{Backend}' closed its stdin: {ex.Message}", ex);
         }

@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Tests.Fakes;
 
 /// <summary>
 /// A small Streamable HTTP MCP server on 127.0.0.1:0 with tools that misbehave on purpose:
-/// <c>hang</c> never answers, <c>garbage</c> answers non-JSON, <c>boom</c> answers 500, <c>reject</c> answers a
+/// <c>hang</c> never answers, <c>garbage</c> answers non-JSON, <c>boom</c> answers 500, <c>cut</c> breaks off its SSE answer, <c>reject</c> answers a
 /// JSON-RPC error, <c>progress</c> streams a progress and a log notification first, <c>ask</c> asks the client to
 /// elicit and returns its answer. Any other listed tool echoes "{server}:{tool}:{arguments}".
 /// </summary>
@@ -191,6 +191,11 @@ internal sealed class FakeMcpServer : IAsyncDisposable
                 return;
             case "boom":
                 http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                return;
+            case "cut":
+                http.Response.ContentType = "text/event-stream";
+                await WriteEventAsync(http, new JsonObject { ["jsonrpc"] = "2.0", ["method"] = "notifications/message", ["params"] = new JsonObject() });
+                http.Abort();
                 return;
             case "reject":
                 await WriteJsonAsync(http, Error(id, -32050, "rejected by the backend"));
