@@ -88,23 +88,35 @@ internal sealed partial class HttpBackendConnection : BackendConnection
                 throw new BackendException("transport", $"Backend '{Backend}' answered HTTP {(int)response.StatusCode}.");
             }
 
-            var mediaType = response.Content.Headers.ContentType?.MediaType;
-            if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            try
             {
-                return await ReadSseAnswerAsync(response, id, relay, cancellationToken);
+                return await ReadAnswerAsync(response, id, relay, cancellationToken);
             }
-
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            var document = ParseMessage(body);
-            if (document is null || !IsResponseTo(document.RootElement, id))
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
             {
-                document?.Dispose();
-                throw new BackendException("protocol",
-                    $"Backend '{Backend}' answered HTTP {(int)response.StatusCode} without a JSON-RPC response: {Truncate(body)}");
+                throw new BackendException("transport", $"Backend '{Backend}' broke off its answer: {ex.Message}", ex);
             }
-
-            return document;
         }
+    }
+
+    private async Task<JsonDocument> ReadAnswerAsync(HttpResponseMessage response, long id, RelayTarget? relay, CancellationToken cancellationToken)
+    {
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            return await ReadSseAnswerAsync(response, id, relay, cancellationToken);
+        }
+
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var document = ParseMessage(body);
+        if (document is null || !IsResponseTo(document.RootElement, id))
+        {
+            document?.Dispose();
+            throw new BackendException("protocol",
+                $"Backend '{Backend}' answered HTTP {(int)response.StatusCode} without a JSON-RPC response: {Truncate(body)}");
+        }
+
+        return document;
     }
 
     protected override async Task SendMessageAsync(byte[] message, CancellationToken cancellationToken)

@@ -136,7 +136,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
             stdin.WriteByte((byte)'\n');
             await stdin.FlushAsync(cancellationToken);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
         {
             throw new BackendException("transport", $"Backend '{Backend}' closed its stdin: {ex.Message}", ex);
         }
@@ -269,6 +269,8 @@ internal sealed partial class StdioBackendConnection : BackendConnection
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
+                // Kill only signals; wait so that "stopped" means the child is gone.
+                process.WaitForExit(TimeSpan.FromSeconds(5));
             }
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)

@@ -8,9 +8,6 @@ internal static class McpProtocol
 
     public const string LatestSessionVersion = "2025-11-25";
 
-    /// <summary>Assumed when a session-era request carries no <c>MCP-Protocol-Version</c> header, as the spec says.</summary>
-    public const string DefaultHeaderlessVersion = "2025-03-26";
-
     /// <summary>Revisions with the initialize handshake and <c>Mcp-Session-Id</c>, newest first.</summary>
     public static readonly string[] SessionVersions = [LatestSessionVersion, "2025-06-18", "2025-03-26"];
 
@@ -22,8 +19,6 @@ internal static class McpProtocol
     public const string NameHeader = "Mcp-Name";
 
     public const string MetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
-    public const string MetaClientCapabilities = "io.modelcontextprotocol/clientCapabilities";
-    public const string MetaClientInfo = "io.modelcontextprotocol/clientInfo";
     public const string MetaServerInfo = "io.modelcontextprotocol/serverInfo";
 
     public const string ServerName = "gateway";

@@ -75,8 +75,6 @@ internal sealed class McpSession : IAsyncDisposable
     /// <summary>The last <c>logging/setLevel</c>, applied to backend sessions opened later.</summary>
     public string? LogLevel { get; set; }
 
-    public bool IsClosed { get; private set; }
-
     public IEnumerable<BackendConnection> Connections => _connections.Values;
 
     public void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
@@ -132,7 +130,6 @@ internal sealed class McpSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        IsClosed = true;
         Outbound.Complete();
         foreach (var connection in _connections.Values)
         {

@@ -12,10 +12,6 @@ internal sealed partial class McpSessionStore(
 {
     private readonly ConcurrentDictionary<string, McpSession> _sessions = new(StringComparer.Ordinal);
 
-    public int Count => _sessions.Count;
-
-    public IEnumerable<McpSession> All => _sessions.Values;
-
     public static string NewSessionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     public void Add(McpSession session) => _sessions[session.Id] = session;

@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Tests.Fakes;
 
 /// <summary>
 /// A small Streamable HTTP MCP server on 127.0.0.1:0 with tools that misbehave on purpose:
-/// <c>hang</c> never answers, <c>garbage</c> answers non-JSON, <c>boom</c> answers 500, <c>reject</c> answers a
+/// <c>hang</c> never answers, <c>garbage</c> answers non-JSON, <c>boom</c> answers 500, <c>cut</c> breaks off its SSE answer, <c>grow</c> adds a tool <c>grown</c> and says list_changed, <c>reject</c> answers a
 /// JSON-RPC error, <c>progress</c> streams a progress and a log notification first, <c>ask</c> asks the client to
 /// elicit and returns its answer. Any other listed tool echoes "{server}:{tool}:{arguments}".
 /// </summary>
@@ -23,7 +23,7 @@ internal sealed class FakeMcpServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _name;
-    private readonly string[] _tools;
+    private volatile string[] _tools;
     private readonly int _pageSize;
     private readonly ConcurrentDictionary<string, byte> _sessions = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonNode?>> _answers = new();
@@ -191,6 +191,17 @@ internal sealed class FakeMcpServer : IAsyncDisposable
                 return;
             case "boom":
                 http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                return;
+            case "cut":
+                http.Response.ContentType = "text/event-stream";
+                await WriteEventAsync(http, new JsonObject { ["jsonrpc"] = "2.0", ["method"] = "notifications/message", ["params"] = new JsonObject() });
+                http.Abort();
+                return;
+            case "grow":
+                _tools = [.. _tools, "grown"];
+                http.Response.ContentType = "text/event-stream";
+                await WriteEventAsync(http, new JsonObject { ["jsonrpc"] = "2.0", ["method"] = "notifications/tools/list_changed" });
+                await WriteEventAsync(http, Result(id, TextResult("grown")));
                 return;
             case "reject":
                 await WriteJsonAsync(http, Error(id, -32050, "rejected by the backend"));

@@ -14,12 +14,19 @@ internal sealed class GatewayFactory(
     bool kestrel = false,
     Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
-    /// <summary>Settings for anonymous access and the given HTTP backends.</summary>
+    /// <summary>Settings for anonymous access (a role allowed every tool, resource and prompt) and the given HTTP backends.</summary>
     public static Dictionary<string, string?> Settings(params (string Name, Uri Url)[] backends)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Gateway:AnonymousClientId"] = "anonymous",
+            ["Gateway:AnonymousRoles:0"] = "user",
+            ["Gateway:Clients:0:Id"] = "agent-1",
+            ["Gateway:Clients:0:KeySha256"] = Gateway.ServiceDefaults.Authentication.GatewayAuth.HashKey("key-1"),
+            ["Gateway:Clients:0:Roles:0"] = "user",
+            ["Gateway:Roles:user:Tools:0"] = "*",
+            ["Gateway:Roles:user:Resources:0"] = "*",
+            ["Gateway:Roles:user:Prompts:0"] = "*",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         for (var i = 0; i < backends.Length; i++)

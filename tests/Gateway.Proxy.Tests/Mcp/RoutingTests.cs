@@ -15,8 +15,8 @@ public sealed class RoutingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // alpha pages its tools one by one, so the catalog must follow its cursors.
-        _alpha = await FakeMcpServer.StartAsync("alpha", ["echo", "hang", "garbage", "boom", "reject", "progress", "ask"], pageSize: 1);
-        _beta = await FakeMcpServer.StartAsync("beta", ["echo", "only-beta"]);
+        _alpha = await FakeMcpServer.StartAsync("alpha", ["echo", "hang", "garbage", "boom", "cut", "reject", "progress", "ask"], pageSize: 1);
+        _beta = await FakeMcpServer.StartAsync("beta", ["echo", "only-beta", "grow"]);
         var settings = GatewayFactory.Settings(("alpha", _alpha.Url), ("beta", _beta.Url));
         settings["Gateway:Backends:0:Timeout"] = "00:00:02";
         _gateway = new GatewayFactory(settings);
@@ -44,7 +44,7 @@ public sealed class RoutingTests : IAsyncLifetime
         var tools = (await client.RequestAsync("tools/list")).GetProperty("result").GetProperty("tools");
 
         var names = tools.EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["alpha__echo", "hang", "garbage", "boom", "reject", "progress", "ask", "beta__echo", "only-beta"], names);
+        Assert.Equal(["alpha__echo", "hang", "garbage", "boom", "cut", "reject", "progress", "ask", "beta__echo", "only-beta", "grow"], names);
         Assert.All(tools.EnumerateArray(), t => Assert.Equal("kept", t.GetProperty("x-extra").GetString()));
     }
 
@@ -85,7 +85,27 @@ public sealed class RoutingTests : IAsyncLifetime
         while (cursor is not null);
 
         Assert.Equal(3, pages);
-        Assert.Equal(9, names.Distinct().Count());
+        Assert.Equal(11, names.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Catalog_is_read_again_when_a_backend_says_its_list_changed()
+    {
+        var client = await ConnectAsync();
+
+        await client.RequestAsync("tools/call", """{"name":"grow"}""");
+        var found = false;
+        for (var attempt = 0; attempt < 100 && !found; attempt++)
+        {
+            var tools = (await client.RequestAsync("tools/list", id: 2 + attempt)).GetProperty("result").GetProperty("tools");
+            found = tools.EnumerateArray().Any(t => t.GetProperty("name").GetString() == "grown");
+            if (!found)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.True(found, "the catalog was not re-read after list_changed");
     }
 
     [Fact]
@@ -135,6 +155,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Theory]
     [InlineData("garbage", GatewayErrorCodes.BackendUnavailable)]
     [InlineData("boom", GatewayErrorCodes.BackendUnavailable)]
+    [InlineData("cut", GatewayErrorCodes.BackendUnavailable)]
     [InlineData("hang", GatewayErrorCodes.BackendTimeout)]
     public async Task Failing_backend_gets_a_gateway_error_and_the_gateway_keeps_serving(string tool, int code)
     {

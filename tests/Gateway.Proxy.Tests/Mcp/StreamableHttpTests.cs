@@ -224,7 +224,6 @@ public sealed class StreamableHttpTests : IAsyncLifetime
     {
         var settings = GatewayFactory.Settings(("alpha", _backend.Url));
         settings.Remove("Gateway:AnonymousClientId");
-        settings["Gateway:Clients:0:Id"] = "agent-1";
         settings["Gateway:Clients:0:KeySha256"] = Gateway.ServiceDefaults.Authentication.GatewayAuth.HashKey("secret-key");
         await using var gateway = new GatewayFactory(settings);
         var client = new McpTestClient(gateway.CreateClient());
@@ -248,8 +247,6 @@ public sealed class StreamableHttpTests : IAsyncLifetime
     public async Task A_session_is_invisible_to_another_client()
     {
         var settings = GatewayFactory.Settings(("alpha", _backend.Url));
-        settings["Gateway:Clients:0:Id"] = "agent-1";
-        settings["Gateway:Clients:0:KeySha256"] = Gateway.ServiceDefaults.Authentication.GatewayAuth.HashKey("key-1");
         await using var gateway = new GatewayFactory(settings);
         var owner = new McpTestClient(gateway.CreateClient());
         owner.Http.DefaultRequestHeaders.Add("X-Api-Key", "key-1");

@@ -22,6 +22,8 @@ public sealed partial class StdioModeTests
             {
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 ["Gateway__AnonymousClientId"] = "desktop",
+                ["Gateway__AnonymousRoles__0"] = "user",
+                ["Gateway__Roles__user__Tools__0"] = "*",
                 ["Gateway__Backends__0__Name"] = "local",
                 ["Gateway__Backends__0__Transport"] = "Stdio",
                 ["Gateway__Backends__0__Command"] = "node",
