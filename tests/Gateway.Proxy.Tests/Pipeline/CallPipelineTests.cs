@@ -231,6 +231,16 @@ public sealed class CallPipelineTests : IDisposable
     }
 
     [Fact]
+    public void UnauthenticatedRequestRefusedAtTheEdgeIsAuditedWithoutAClient()
+    {
+        _fixture.Audit.RecordUnauthenticated("tools/call", "9", null, 80, "invalid API key");
+
+        var audit = Assert.Single(_fixture.DrainAudit());
+        Assert.Equal((AuditDecision.Refused, AuditStatus.Unauthenticated, GatewayErrorCodes.Unauthenticated, (string?)null),
+            (audit.Decision, audit.Status, audit.ErrorCode, audit.ClientId));
+    }
+
+    [Fact]
     public void ListsShowOnlyItemsTheClientMayUse()
     {
         Assert.True(_fixture.Pipeline.IsVisible(PipelineFixture.Reader, CatalogItemKind.Tool, "read_file"));
