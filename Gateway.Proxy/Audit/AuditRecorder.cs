@@ -58,6 +58,25 @@ public sealed partial class AuditRecorder(
         }
     }
 
+    /// <summary>
+    /// Records a request the transport edge refused before the pipeline because it carried no valid API key
+    /// (<c>-32001</c>); there is no client to attribute it to.
+    /// </summary>
+    public void RecordUnauthenticated(string method, string? requestId, string? sessionId, long responseBytes, string detail)
+    {
+        try
+        {
+            var now = time.GetUtcNow();
+            buffer.Write(new AuditEvent(
+                Guid.CreateVersion7(now), now, source.Name, requestId, sessionId, null, method, null, null,
+                AuditDecision.Refused, AuditStatus.Unauthenticated, Contracts.GatewayErrorCodes.Unauthenticated, 0, responseBytes, null, null, detail));
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(logger, ex, method, requestId);
+        }
+    }
+
     /// <summary>Records an administrative action, attributed to the admin who made it.</summary>
     public void RecordAdmin(string actor, string action, string? target, string? backend, string status, string? detail)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Gateway.Proxy.Pipeline;
@@ -9,10 +10,13 @@ namespace Gateway.Proxy.Pipeline;
 /// </summary>
 internal static class JsonRpcError
 {
+    // Answers go to JSON clients, never into HTML: keep names like 'alpha' readable instead of \u0027alpha\u0027.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static BackendResult Refusal(int code, string message, Action<Utf8JsonWriter>? writeData = null)
     {
         var buffer = new ArrayBufferWriter<byte>(128 + (message.Length * 2));
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNumber("code", code);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Contracts;
+using Gateway.Contracts.Circuit;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Pipeline;
@@ -47,7 +48,8 @@ public sealed class CallPipelineTests : IDisposable
         // The tool bucket holds exactly one token: the killed call must not have taken it.
         var allowed = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), _backend.InvokeAsync, CancellationToken.None);
 
-        AssertRefusal(killed, GatewayErrorCodes.Killed, "incident 42");
+        var data = AssertRefusal(killed, GatewayErrorCodes.Killed, "tool 'echo'");
+        Assert.Equal("incident 42", data.GetProperty("reason").GetString());
         Assert.False(allowed.IsError);
         Assert.Equal(1, _backend.Calls);
         var calls = _fixture.DrainAudit().Where(e => e.Decision != AuditDecision.Admin).ToList();
@@ -114,6 +116,40 @@ public sealed class CallPipelineTests : IDisposable
         var second = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("delete_everything"), _backend.InvokeAsync, CancellationToken.None);
 
         AssertRefusal(second, GatewayErrorCodes.RateLimited);
+    }
+
+    [Fact]
+    public async Task OpenCircuitNeverReachesTheBackendAndNamesIt()
+    {
+        var now = _fixture.Time.GetUtcNow();
+        Assert.True(_fixture.Circuits.Apply(new CircuitStateChanged(
+            1, "alpha", CircuitState.Open, CircuitState.Closed, 2, "probe failed", "monitor", now, now.AddSeconds(30))));
+
+        var result = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), _backend.InvokeAsync, CancellationToken.None);
+
+        var data = AssertRefusal(result, GatewayErrorCodes.CircuitOpen, "'alpha'");
+        Assert.Equal("alpha", data.GetProperty("backend").GetString());
+        Assert.Equal(2, data.GetProperty("tripCount").GetInt32());
+        Assert.Equal(0, _backend.Calls);
+        var audit = Assert.Single(_fixture.DrainAudit());
+        Assert.Equal((AuditDecision.Refused, AuditStatus.CircuitOpen, GatewayErrorCodes.CircuitOpen), (audit.Decision, audit.Status, audit.ErrorCode));
+    }
+
+    [Fact]
+    public async Task BackendFailuresSeenByThePipelineTripTheBreakerSoLaterCallsFailFast()
+    {
+        using var fixture = new PipelineFixture(o => o.CircuitBreaker.ConsecutiveFailures = 3);
+        var broken = new CountingBackend(_ => throw new HttpRequestException("connection refused"));
+
+        for (var i = 0; i < 3; i++)
+        {
+            await fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), broken.InvokeAsync, CancellationToken.None);
+        }
+
+        var fastFailed = await fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("echo"), broken.InvokeAsync, CancellationToken.None);
+
+        AssertRefusal(fastFailed, GatewayErrorCodes.CircuitOpen);
+        Assert.Equal(3, broken.Calls);
     }
 
     [Fact]
@@ -195,6 +231,16 @@ public sealed class CallPipelineTests : IDisposable
     }
 
     [Fact]
+    public void UnauthenticatedRequestRefusedAtTheEdgeIsAuditedWithoutAClient()
+    {
+        _fixture.Audit.RecordUnauthenticated("tools/call", "9", null, 80, "invalid API key");
+
+        var audit = Assert.Single(_fixture.DrainAudit());
+        Assert.Equal((AuditDecision.Refused, AuditStatus.Unauthenticated, GatewayErrorCodes.Unauthenticated, (string?)null),
+            (audit.Decision, audit.Status, audit.ErrorCode, audit.ClientId));
+    }
+
+    [Fact]
     public void ListsShowOnlyItemsTheClientMayUse()
     {
         Assert.True(_fixture.Pipeline.IsVisible(PipelineFixture.Reader, CatalogItemKind.Tool, "read_file"));
@@ -211,7 +257,7 @@ public sealed class CallPipelineTests : IDisposable
         Assert.Equal(code, error.GetProperty("code").GetInt32());
         if (messageContains is not null)
         {
-            Assert.Contains(messageContains, error.GetRawText(), StringComparison.Ordinal);
+            Assert.Contains(messageContains, error.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
 
         return error.TryGetProperty("data", out var data) ? data.Clone() : default;

@@ -39,7 +39,7 @@ internal sealed class PipelineFixture : IDisposable
 
         Spill = new AuditSpillFile(_spillDirectory, "test", Time);
         Buffer = new AuditBuffer(1024, Spill);
-        var audit = new AuditRecorder(Buffer, Options, new AuditSource("proxy/test", "test"), Time, NullLogger<AuditRecorder>.Instance);
+        var audit = Audit = new AuditRecorder(Buffer, Options, new AuditSource("proxy/test", "test"), Time, NullLogger<AuditRecorder>.Instance);
         KillSwitches = new KillSwitchState(Store, Microsoft.Extensions.Options.Options.Create(new KillSwitchOptions()), Time, NullLogger<KillSwitchState>.Instance);
         Commands = new KillSwitchCommands(Store, KillSwitches, audit, Time, NullLogger<KillSwitchCommands>.Instance);
         RateLimiter = new CallRateLimiter(Options, Microsoft.Extensions.Options.Options.Create(new RateLimitingOptions()), Time, NullLogger<CallRateLimiter>.Instance);
@@ -58,6 +58,8 @@ internal sealed class PipelineFixture : IDisposable
     public CircuitBreakerRegistry Circuits { get; }
 
     public ManualTimeProvider Time { get; } = new();
+
+    public AuditRecorder Audit { get; }
 
     public TestOptionsMonitor<GatewayOptions> Options { get; }
 
