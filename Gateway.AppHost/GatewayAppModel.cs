@@ -56,10 +56,14 @@ public sealed record GatewayAppModel(
         var proxy = builder.AddProject("proxy", "Gateway.Proxy/Gateway.Proxy.csproj", ProxyPort)
             .WithExternalHttpEndpoints()
             .WithGatewayConfig(gatewayConfig)
+            // Each replica spills undeliverable audit events to its own folder, replayed by that replica on restart.
+            .WithEnvironment(context => context.Variables["Gateway__Audit__SpillDirectory"] =
+                Path.Combine(context.Context.DataDirectory, "audit-spill"))
             .WithReference(redis).WaitFor(redis)
             .WithReference(messaging).WaitFor(messaging)
             .WithReference(healthMonitor)
-            .WithReference(audit)
+            // The audit service declares the durable audit queue; until it exists the broker drops what is published.
+            .WithReference(audit).WaitFor(audit)
             .WaitFor(everything);
 
         return new GatewayAppModel(redis, messaging, auditDb, everything, gatewayConfig, healthMonitor, audit, proxy);

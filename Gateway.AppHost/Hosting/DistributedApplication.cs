@@ -1,5 +1,5 @@
-using System.Net.Http.Headers;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.AppHost.Dashboard;

@@ -33,6 +33,8 @@ public static class GarnetResourceExtensions
                     "--port", context.Port("tcp").ToString(System.Globalization.CultureInfo.InvariantCulture),
                     "--bind", "127.0.0.1",
                     "--lua",
+                    // Scripts (leader lease, fenced sequence + snapshot, token buckets) must run atomically.
+                    "--lua-transaction-mode",
                     // Garnet reserves 16 GB of log memory by default; a local gateway needs a sliver of that.
                     "--memory", "256m",
                     "--index", "16m",
@@ -43,7 +45,7 @@ public static class GarnetResourceExtensions
             ["type"] = "container.v0",
             ["connectionString"] = $"{{{name}.bindings.tcp.host}}:{{{name}.bindings.tcp.port}}",
             ["image"] = "ghcr.io/microsoft/garnet:1.0",
-            ["args"] = new JsonArray("--lua"),
+            ["args"] = new JsonArray("--lua", "--lua-transaction-mode"),
             ["bindings"] = ManifestContext.Bindings(resource.Resource, targetPort: 6379),
         });
     }

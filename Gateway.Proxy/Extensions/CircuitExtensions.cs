@@ -1,10 +1,6 @@
 using Gateway.Proxy.Circuit;
-using Gateway.ServiceDefaults.Messaging;
-using Gateway.ServiceDefaults.Redis;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using StackExchange.Redis;
 
 namespace Gateway.Proxy.Extensions;
 
@@ -20,19 +16,6 @@ internal static class CircuitExtensions
     /// </summary>
     public static IHostApplicationBuilder AddCircuitBreakers(this IHostApplicationBuilder builder)
     {
-        // Other proxy capabilities use Redis and the bus too; whoever comes first registers them, once.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisExtensions.ConnectionName))
-            && !builder.Services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer)))
-        {
-            builder.AddGatewayRedis();
-        }
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(MessagingExtensions.ConnectionName))
-            && !builder.Services.Any(d => d.ServiceType == typeof(IBus)))
-        {
-            builder.AddGatewayMessaging();
-        }
-
         builder.Services.AddOptions<CircuitSyncOptions>()
             .Bind(builder.Configuration.GetSection(CircuitSyncOptions.SectionName))
             .ValidateDataAnnotations()

@@ -1,4 +1,6 @@
 using Gateway.ServiceDefaults.Authentication;
+using Gateway.ServiceDefaults.Messaging;
+using Gateway.ServiceDefaults.Redis;
 
 namespace Gateway.Proxy.Extensions;
 
@@ -8,6 +10,20 @@ internal static class Extensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddGatewayApiKeyAuthentication();
+
+        // Redis and the bus are optional: without them the proxy serves on local state (in-memory kill switches,
+        // per-replica rate limits, local breakers, audit kept in the spill folder). Registered before every
+        // capability so the bus, a hosted service, stops after them and the audit flush can still publish.
+        if (builder.HasConnectionString(RedisExtensions.ConnectionName))
+        {
+            builder.AddGatewayRedis();
+        }
+
+        if (builder.HasConnectionString(MessagingExtensions.ConnectionName))
+        {
+            builder.AddGatewayMessaging();
+        }
+
         builder.AddMcpGateway();
         builder.AddEnforcementPipeline();
         builder.AddCircuitBreakers();
@@ -16,4 +32,7 @@ internal static class Extensions
             builder.AddMcpStdio();
         }
     }
+
+    public static bool HasConnectionString(this IHostApplicationBuilder builder, string name) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name));
 }

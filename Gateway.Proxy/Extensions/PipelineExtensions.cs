@@ -6,13 +6,10 @@ using Gateway.Proxy.Pipeline.Access;
 using Gateway.Proxy.Pipeline.KillSwitches;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Proxy.Pipeline.Shutdown;
-using Gateway.ServiceDefaults.Authentication;
 using Gateway.ServiceDefaults.Messaging;
 using Gateway.ServiceDefaults.Redis;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Gateway.Proxy.Extensions;
 
@@ -27,25 +24,10 @@ internal static class PipelineExtensions
     public static void AddEnforcementPipeline(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        var hasRedis = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisExtensions.ConnectionName));
-        var hasBus = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(MessagingExtensions.ConnectionName));
-
-        // Other proxy capabilities use Redis and the bus too; whoever comes first registers them, once.
-        if (hasRedis && !services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer)))
-        {
-            builder.AddGatewayRedis();
-        }
-
-        if (hasBus && !services.Any(d => d.ServiceType == typeof(IBus)))
-        {
-            builder.AddGatewayMessaging();
-        }
-
-        // The admin API needs the API-key scheme; the MCP front end registers it too.
-        if (!services.Any(d => d.ServiceType == typeof(ApiKeyDirectory)))
-        {
-            builder.AddGatewayApiKeyAuthentication();
-        }
+        // Redis and the bus are registered by AddApplicationServices when configured; without them the stages use
+        // their local implementations.
+        var hasRedis = builder.HasConnectionString(RedisExtensions.ConnectionName);
+        var hasBus = builder.HasConnectionString(MessagingExtensions.ConnectionName);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CircuitBreakerRegistry>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Gateway.Contracts;
+using Gateway.Proxy.Audit;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.ServiceDefaults.Authentication;
@@ -17,6 +18,7 @@ internal sealed partial class StdioServer(
     McpDispatcher dispatcher,
     McpSessionStore sessions,
     ApiKeyDirectory keys,
+    AuditRecorder audit,
     IOptions<StdioOptions> stdio,
     IOptionsMonitor<McpOptions> options,
     IHostApplicationLifetime lifetime,
@@ -101,8 +103,10 @@ internal sealed partial class StdioServer(
             {
                 if (message.IsRequest)
                 {
-                    await WriteAsync(JsonRpcWriter.Error(message.Id, GatewayErrorCodes.Unauthenticated,
-                        "No client identity: set Gateway:Stdio:ApiKey or configure anonymous access."), cancellationToken);
+                    const string detail = "No client identity: set Gateway:Stdio:ApiKey or configure anonymous access.";
+                    var answer = JsonRpcWriter.Error(message.Id, GatewayErrorCodes.Unauthenticated, detail);
+                    await WriteAsync(answer, cancellationToken);
+                    audit.RecordUnauthenticated(message.Method ?? "", message.IdText, null, answer.Length, detail);
                 }
 
                 return;

@@ -55,7 +55,11 @@ public static class HealthEndpoints
         path.StartsWithSegments(AlivePath, StringComparison.OrdinalIgnoreCase)
         || path.StartsWithSegments(HealthPath, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Writes <c>{"status":"Healthy","checks":[{"name":..,"status":..,"description":..,"data":{..}}]}</c>.</summary>
+    /// <summary>
+    /// Writes <c>{"status":"ok","health":"Healthy","checks":[{"name":..,"status":..,"description":..,"data":{..}}]}</c>.
+    /// <c>status</c> is <c>ok</c> whenever the service can serve (Healthy or Degraded, e.g. a proxy running fail-static
+    /// without Redis) and <c>unhealthy</c> otherwise; <c>health</c> carries the exact aggregate.
+    /// </summary>
     public static async Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -63,7 +67,8 @@ public static class HealthEndpoints
         // Stream would be synchronous I/O, which Kestrel and TestServer refuse.
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
         writer.WriteStartObject();
-        writer.WriteString("status", report.Status.ToString());
+        writer.WriteString("status", report.Status == HealthStatus.Unhealthy ? "unhealthy" : "ok");
+        writer.WriteString("health", report.Status.ToString());
         writer.WriteNumber("durationMs", report.TotalDuration.TotalMilliseconds);
         writer.WriteStartArray("checks");
         foreach (var (name, entry) in report.Entries)

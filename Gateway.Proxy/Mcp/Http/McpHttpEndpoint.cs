@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Gateway.Contracts;
+using Gateway.Proxy.Audit;
 using Gateway.Proxy.Pipeline;
 using Gateway.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Authentication;
@@ -19,6 +20,7 @@ namespace Gateway.Proxy.Mcp.Http;
 internal sealed class McpHttpEndpoint(
     McpDispatcher dispatcher,
     McpSessionStore sessions,
+    AuditRecorder audit,
     IOptionsMonitor<McpOptions> options,
     TimeProvider time)
 {
@@ -276,15 +278,24 @@ internal sealed class McpHttpEndpoint(
         return session;
     }
 
-    private static async Task<ClientIdentity?> AuthenticateAsync(HttpContext http)
+    private async Task<ClientIdentity?> AuthenticateAsync(HttpContext http)
     {
         var result = await http.AuthenticateAsync(GatewayAuth.Scheme);
         if (!result.Succeeded || result.Principal.GetClientId() is not { } clientId)
         {
-            await ApiKeyAuthenticationHandler.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated,
-                result.Failure is null
-                    ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
-                    : "Invalid API key.");
+            var detail = result.Failure is null
+                ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
+                : "Invalid API key.";
+            await ApiKeyAuthenticationHandler.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated, detail);
+
+            // The body is not read before authentication, so the method comes from the Mcp-Method header when sent.
+            var method = http.Request.Headers[McpProtocol.MethodHeader].ToString();
+            audit.RecordUnauthenticated(
+                method.Length > 0 ? method : "HTTP " + http.Request.Method,
+                http.TraceIdentifier,
+                http.Request.Headers[McpProtocol.SessionIdHeader].ToString() is { Length: > 0 } session ? session : null,
+                http.Response.ContentLength ?? 0,
+                detail);
             return null;
         }
 

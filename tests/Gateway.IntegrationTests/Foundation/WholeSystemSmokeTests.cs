@@ -39,7 +39,8 @@ public sealed class WholeSystemSmokeTests(WholeSystemFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var report = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("Healthy", report.RootElement.GetProperty("status").GetString());
+        Assert.Equal("ok", report.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Healthy", report.RootElement.GetProperty("health").GetString());
     }
 
     [Fact]

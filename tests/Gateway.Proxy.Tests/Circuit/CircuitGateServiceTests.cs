@@ -29,7 +29,7 @@ public sealed class CircuitGateServiceTests(GarnetServer garnet) : IClassFixture
         Assert.Equal(PermitKind.Rejected, permit.Kind);
         Assert.Equal("monitor decided", permit.Rejection!.Reason);
         var health = await GetHealthAsync(proxy);
-        Assert.Equal("Healthy", health.GetProperty("status").GetString());
+        Assert.Equal("Healthy", health.GetProperty("health").GetString());
         Assert.Equal(7, GateCheck(health).GetProperty("data").GetProperty("snapshotSequence").GetInt64());
     }
 
@@ -115,7 +115,8 @@ public sealed class CircuitGateServiceTests(GarnetServer garnet) : IClassFixture
         var response = await client.GetAsync("/health");
         var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Degraded", health.GetProperty("status").GetString());
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.Equal("Degraded", health.GetProperty("health").GetString());
         Assert.Equal("Degraded", GateCheck(health).GetProperty("status").GetString());
         Assert.StartsWith("fail-static", GateCheck(health).GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready")).StatusCode);
