@@ -8,6 +8,7 @@ using Gateway.HealthMonitor.Tests.Fixtures;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using Gateway.Testing;
 
 namespace Gateway.HealthMonitor.Tests;
 

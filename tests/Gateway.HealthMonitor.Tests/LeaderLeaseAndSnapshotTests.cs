@@ -6,6 +6,7 @@ using Gateway.HealthMonitor.Tests.Fixtures;
 using Gateway.HealthMonitor.Transitions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Gateway.Testing;
 
 namespace Gateway.HealthMonitor.Tests;
 

@@ -101,13 +101,29 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
         var before = await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync));
 
         system.App.KillResource(leader);
-        var standby = CircuitSystemFixture.Monitors.Single(m => m != leader);
-        await CircuitSystemFixture.WaitUntilAsync(async () => await system.MonitorAsync(standby) is { Leader: true });
+
+        // The lease outlives the killed process by its TTL. Usually the standby takes it; the AppHost also restarts
+        // the killed monitor within about a second, and that new instance may win the lease instead. Either way a
+        // live instance must lead and the sequence must carry on from where the dead leader left it.
+        string? successor = null;
+        await CircuitSystemFixture.WaitUntilAsync(async () =>
+        {
+            foreach (var monitor in CircuitSystemFixture.Monitors)
+            {
+                if (await system.MonitorAsync(monitor) is { Leader: true })
+                {
+                    successor = monitor;
+                    return true;
+                }
+            }
+
+            return false;
+        });
 
         Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("isolate")).StatusCode);
         await system.WaitForProxiesAsync("Isolated");
         var after = await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync));
-        var sequence = (await system.MonitorAsync(standby))!.Sequence;
+        var sequence = (await system.MonitorAsync(successor!))!.Sequence;
 
         for (var i = 0; i < after.Length; i++)
         {

@@ -6,6 +6,7 @@ using Gateway.Proxy.Circuit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Circuit;
 

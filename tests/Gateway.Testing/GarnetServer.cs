@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Xunit;
 
-namespace Gateway.HealthMonitor.Tests.Fixtures;
+namespace Gateway.Testing;
 
 /// <summary>
 /// A private Garnet (Redis protocol, with Lua) on a loopback port chosen at run time, started from the repository's
