@@ -9,6 +9,9 @@ builder.AddApplicationServices(stdio);
 
 var app = builder.Build();
 
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
 app.MapAdminEndpoints();
 app.MapCircuitEndpoints();

@@ -80,11 +80,9 @@ internal static class PipelineExtensions
         services.AddHostedService<PipelineDrain>();
     }
 
-    /// <summary>Maps the admin API (<c>/admin/kill-switches</c>), behind authentication and the admin policy.</summary>
+    /// <summary>Maps the admin API (<c>/admin/kill-switches</c>), behind the admin policy.</summary>
     public static WebApplication MapAdminEndpoints(this WebApplication app)
     {
-        app.UseAuthentication();
-        app.UseAuthorization();
         app.MapKillSwitchEndpoints();
         return app;
     }
