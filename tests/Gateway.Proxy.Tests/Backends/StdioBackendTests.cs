@@ -72,6 +72,12 @@ public sealed class StdioBackendTests : IAsyncLifetime
 
         await _gateway.DisposeAsync();
 
+        // The kill is a signal: give the kernel and the runtime's child reaping a bounded moment to finish.
+        for (var attempt = 0; attempt < 100 && !HasExited(pid); attempt++)
+        {
+            await Task.Delay(50);
+        }
+
         Assert.True(HasExited(pid));
     }
 
