@@ -112,7 +112,7 @@ internal static class AuditApi
                 'd' => TimeSpan.FromDays(1),
                 _ => null,
             };
-            if (unit is { } u && amount <= 365 * 86_400)
+            if (unit is { } u && amount <= TimeSpan.MaxValue.Ticks / u.Ticks)
             {
                 window = u * amount;
                 return true;

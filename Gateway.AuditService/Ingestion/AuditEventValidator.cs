@@ -91,5 +91,11 @@ internal static class AuditEventValidator
         {
             problems.Add($"{name} is {value.Length} characters, more than {maxLength}");
         }
+
+        // PostgreSQL rejects NUL in text: such an event could never be committed and would hold its batch forever.
+        if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+        {
+            problems.Add($"{name} contains a NUL character");
+        }
     }
 }

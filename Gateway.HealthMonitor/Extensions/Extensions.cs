@@ -31,7 +31,8 @@ internal static class Extensions
         var section = builder.Configuration.GetSection(HealthMonitorOptions.SectionName);
         builder.Services.AddOptions<HealthMonitorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddHttpClient(ProbeScheduler.HttpClientName);
+        // Each probe carries its own ProbeTimeout (up to 10 min); the client's 100 s default must not cut it short.
+        builder.Services.AddHttpClient(ProbeScheduler.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         // The API speaks the bus messages' JSON: states as names ("Open"), not numbers.
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 

@@ -242,7 +242,8 @@ internal sealed partial class HttpBackendConnection : BackendConnection
         && responseId.ValueKind == JsonValueKind.Number
         && responseId.TryGetInt64(out var value)
         && value == id
-        && !message.TryGetProperty("method", out _);
+        && !message.TryGetProperty("method", out _)
+        && (message.TryGetProperty("result", out _) || message.TryGetProperty("error", out _));
 
     private static string Truncate(byte[] body) =>
         body.Length == 0 ? "(empty body)" : Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200));

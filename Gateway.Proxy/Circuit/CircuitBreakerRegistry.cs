@@ -46,9 +46,6 @@ public sealed class CircuitBreakerRegistry : IDisposable
             : default;
     }
 
-    public bool TryGetCircuit(string backend, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out BackendCircuit? circuit) =>
-        _circuits.TryGetValue(backend, out circuit);
-
     /// <summary>The backend's state; Closed for an unknown backend, which is allowed.</summary>
     public CircuitState GetState(string backend) => _circuits.TryGetValue(backend, out var c) ? c.State : CircuitState.Closed;
 

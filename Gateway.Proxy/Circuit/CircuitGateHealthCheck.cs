@@ -17,6 +17,7 @@ public sealed class CircuitGateHealthCheck(CircuitBreakerRegistry registry, Circ
         {
             ["snapshotLoaded"] = status.SnapshotLoaded,
             ["snapshotSequence"] = status.SnapshotSequence,
+            ["lastSnapshotError"] = status.LastSnapshotError ?? "",
             ["lastAppliedSequence"] = status.LastAppliedSequence,
             ["lastTransitionAt"] = status.LastTransitionAt?.ToString("O") ?? "",
             ["ignoredTransitions"] = status.IgnoredTransitions,

@@ -221,8 +221,7 @@ internal sealed partial class McpDispatcher(
     private async ValueTask<BackendResult> CallBackendAsync(JsonRpcMessage message, McpRequestContext context, BackendOptions backend,
         CatalogEntry entry, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(backend.Timeout);
+        // The pipeline bounds this call with the backend's timeout (and answers -32006 when it expires).
         var connection = connections.For(context.Session, backend);
         var relay = new RelayTarget(context.Session, context.Sink);
         var clientToken = message.GetMeta("progressToken");
@@ -232,25 +231,13 @@ internal sealed partial class McpDispatcher(
         try
         {
             var parameters = RewriteParams(message, entry, progressToken);
-            using var response = await connection.RequestAsync(message.Method!, parameters, relay, timeout.Token);
-            var root = response.RootElement;
-            if (root.TryGetProperty("result", out var result))
-            {
-                return new BackendResult(JsonMarshal.GetRawUtf8Value(result).ToArray(), IsError: false, ErrorCode: null, BackendFailed: false);
-            }
-
-            var error = root.GetProperty("error");
-            int? code = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var c) && c.TryGetInt32(out var value) ? value : null;
-            return new BackendResult(JsonMarshal.GetRawUtf8Value(error).ToArray(), IsError: true, code, BackendFailed: false);
+            using var response = await connection.RequestAsync(message.Method!, parameters, relay, cancellationToken);
+            return ToResult(response.RootElement, backend.Name);
         }
         catch (BackendException ex)
         {
             LogBackendFailed(logger, backend.Name, ex.Kind, ex.Message);
             return Failure(GatewayErrorCodes.BackendUnavailable, $"Backend '{backend.Name}' failed: {ex.Message}", ex.Kind);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            return Failure(GatewayErrorCodes.BackendTimeout, $"Backend '{backend.Name}' did not answer within {backend.Timeout.TotalSeconds:0.###} s.", "timeout");
         }
         finally
         {
@@ -304,10 +291,7 @@ internal sealed partial class McpDispatcher(
         {
             using var response = await connections.For(context.Session, backend)
                 .RequestAsync(method, parameters, new RelayTarget(context.Session, context.Sink), timeout.Token);
-            var root = response.RootElement;
-            return root.TryGetProperty("result", out var result)
-                ? new BackendResult(JsonMarshal.GetRawUtf8Value(result).ToArray(), IsError: false, ErrorCode: null, BackendFailed: false)
-                : new BackendResult(JsonMarshal.GetRawUtf8Value(root.GetProperty("error")).ToArray(), IsError: true, ErrorCode: null, BackendFailed: false);
+            return ToResult(response.RootElement, backend.Name);
         }
         catch (Exception ex) when (ex is BackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -342,6 +326,23 @@ internal sealed partial class McpDispatcher(
         CatalogItemKind.Prompt => "prompt",
         _ => "resource",
     };
+
+    /// <summary>A backend's JSON-RPC response as a result to relay; one with neither result nor error is not MCP.</summary>
+    private static BackendResult ToResult(JsonElement response, string backend)
+    {
+        if (response.TryGetProperty("result", out var result))
+        {
+            return new BackendResult(JsonMarshal.GetRawUtf8Value(result).ToArray(), IsError: false, ErrorCode: null, BackendFailed: false);
+        }
+
+        if (!response.TryGetProperty("error", out var error))
+        {
+            return Failure(GatewayErrorCodes.BackendUnavailable, $"Backend '{backend}' answered with neither a result nor an error.", "protocol");
+        }
+
+        int? code = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var c) && c.TryGetInt32(out var value) ? value : null;
+        return new BackendResult(JsonMarshal.GetRawUtf8Value(error).ToArray(), IsError: true, code, BackendFailed: false);
+    }
 
     private static BackendResult Failure(int code, string text, string kind) =>
         new(JsonRpcWriter.ErrorObject(code, text), IsError: true, code, BackendFailed: true, kind, text);

@@ -124,7 +124,14 @@ internal sealed class McpSession : IAsyncDisposable
     {
         if (_inFlight.TryGetValue(requestId, out var cancellation))
         {
-            cancellation.Cancel();
+            try
+            {
+                cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request finished (and disposed its source) between the lookup and the cancel: nothing to do.
+            }
         }
     }
 

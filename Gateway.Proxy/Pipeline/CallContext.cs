@@ -6,21 +6,7 @@ namespace Gateway.Proxy.Pipeline;
 /// <param name="ClientId">Configured client id, or the anonymous client id.</param>
 /// <param name="Roles">Roles from configuration.</param>
 /// <param name="IsAnonymous">True when no API key was presented and anonymous access is configured.</param>
-public sealed record ClientIdentity(string ClientId, IReadOnlyList<string> Roles, bool IsAnonymous)
-{
-    public bool IsInRole(string role)
-    {
-        foreach (var r in Roles)
-        {
-            if (string.Equals(r, role, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-}
+public sealed record ClientIdentity(string ClientId, IReadOnlyList<string> Roles, bool IsAnonymous);
 
 /// <summary>What kind of catalog item a call targets; RBAC patterns are per kind.</summary>
 public enum CatalogItemKind

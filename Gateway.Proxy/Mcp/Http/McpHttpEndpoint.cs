@@ -60,7 +60,23 @@ internal sealed class McpHttpEndpoint(
 
         using var timeout = new CancellationTokenSource(settings.RequestTimeout, time);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
-        var body = await ReadBodyAsync(request.BodyReader, settings.MaxRequestBytes, cancellation.Token);
+        ReadOnlyMemory<byte>? body;
+        try
+        {
+            body = await ReadBodyAsync(request.BodyReader, settings.MaxRequestBytes, cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A client that stops sending gets 408; one that went away gets nothing.
+            if (!http.RequestAborted.IsCancellationRequested)
+            {
+                await WriteErrorAsync(http, StatusCodes.Status408RequestTimeout, GatewayErrorCodes.TransportError,
+                    $"Request body not received within {settings.RequestTimeout.TotalSeconds:0.###} s.");
+            }
+
+            return;
+        }
+
         if (body is null)
         {
             await WriteErrorAsync(http, StatusCodes.Status413PayloadTooLarge, GatewayErrorCodes.RequestTooLarge,
@@ -117,16 +133,16 @@ internal sealed class McpHttpEndpoint(
             session = found;
         }
 
-        if (!message.IsRequest)
-        {
-            await dispatcher.HandleAsync(message, new McpRequestContext { Client = client, Session = session, Sink = NullSink(session) },
-                cancellation.Token);
-            http.Response.StatusCode = StatusCodes.Status202Accepted;
-            return;
-        }
-
         try
         {
+            if (!message.IsRequest)
+            {
+                await dispatcher.HandleAsync(message, new McpRequestContext { Client = client, Session = session, Sink = NullSink(session) },
+                    cancellation.Token);
+                http.Response.StatusCode = StatusCodes.Status202Accepted;
+                return;
+            }
+
             if (accept.HasFlag(Accepts.EventStream) && (MayStream(message.Method) || !accept.HasFlag(Accepts.Json)))
             {
                 await StreamAnswerAsync(http, message, client, session, cancellation.Token);

@@ -32,8 +32,9 @@ public sealed partial class CallRateLimiter : IDisposable
         _logger = logger;
         _shared = shared;
         _local = new LocalTokenBuckets(gateway.CurrentValue.RateLimits);
-        // New limits start from full buckets; the old limiters are dropped with the old limits.
-        _subscription = gateway.OnChange(o => Interlocked.Exchange(ref _local, new LocalTokenBuckets(o.RateLimits)).Dispose());
+        // New limits start from full buckets. The old ones are left to the GC, not disposed: a call in flight may
+        // still hold them, and they own no timer (replenishment is manual).
+        _subscription = gateway.OnChange(o => _local = new LocalTokenBuckets(o.RateLimits));
     }
 
     /// <summary>Whether the last calls were decided by this replica alone (Redis absent or unreachable).</summary>

@@ -10,6 +10,14 @@ public sealed class AuditEventValidatorTests
     public void A_complete_event_is_valid() => Assert.Null(AuditEventValidator.Validate(SampleEvents.Call()));
 
     [Fact]
+    public void A_nul_character_is_rejected_because_postgresql_could_never_store_it()
+    {
+        var reason = AuditEventValidator.Validate(SampleEvents.Call() with { Detail = "before\0after" });
+
+        Assert.Equal("Detail contains a NUL character", reason);
+    }
+
+    [Fact]
     public void Every_problem_of_an_event_is_named()
     {
         var e = SampleEvents.Call() with
