@@ -18,12 +18,12 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N");
-    private FakeMcpBackend _backend = null!;
+    private FaultInjectingMcpServer _backend = null!;
     private MonitorFactory _monitor = null!;
 
     public async Task InitializeAsync()
     {
-        _backend = await FakeMcpBackend.StartAsync();
+        _backend = await FaultInjectingMcpServer.StartAsync();
         _monitor = Create("monitor-a");
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gateway.AppHost.Hosting;
 using Gateway.AppHost.Testing;
 using Gateway.Contracts.Configuration;
+using Gateway.Testing;
 
 namespace Gateway.IntegrationTests.Circuit;
 
@@ -20,13 +21,13 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
 
-    public FlakyMcpServer Flaky { get; private set; } = null!;
+    public FaultInjectingMcpServer Flaky { get; private set; } = null!;
 
     public string AdminApiKey { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        Flaky = await FlakyMcpServer.StartAsync();
+        Flaky = await FaultInjectingMcpServer.StartAsync();
         var builder = GatewayTestingBuilder.Create()
             .WithReplicas("proxy", 2)
             .WithReplicas("healthmonitor", 2)

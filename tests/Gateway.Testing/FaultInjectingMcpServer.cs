@@ -7,20 +7,25 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Gateway.IntegrationTests.Circuit;
+namespace Gateway.Testing;
 
 /// <summary>
-/// A fault-injecting Streamable HTTP MCP server in the test process (loopback, port chosen at run time): one tool
-/// <c>flaky_echo</c>, <c>ping</c>, and a switch that makes every request fail with 503 until healed.
+/// A fault-injecting Streamable HTTP MCP server in the test process (loopback, port chosen at run time). It issues a
+/// session on <c>initialize</c>, answers <c>ping</c> as an SSE event (like many SDK servers) and only within that
+/// session (404 otherwise, as after a restart, so probes must re-initialize), serves one tool <c>flaky_echo</c>, and can be told to fail every
+/// request with 503 until healed.
 /// </summary>
-public sealed class FlakyMcpServer : IAsyncDisposable
+public sealed class FaultInjectingMcpServer : IAsyncDisposable
 {
+    private const string SessionId = "session-1";
     private readonly WebApplication _app;
     private volatile bool _failing;
     private int _requests;
+    private int _initializes;
+    private int _pings;
     private int _toolCalls;
 
-    private FlakyMcpServer(WebApplication app) => _app = app;
+    private FaultInjectingMcpServer(WebApplication app) => _app = app;
 
     public Uri Url { get; private set; } = null!;
 
@@ -33,16 +38,22 @@ public sealed class FlakyMcpServer : IAsyncDisposable
     /// <summary>Requests received so far, failed or not.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    /// <summary><c>tools/call</c> requests received so far (probes are pings, so they do not count).</summary>
+    /// <summary><c>initialize</c> requests answered.</summary>
+    public int Initializes => Volatile.Read(ref _initializes);
+
+    /// <summary><c>ping</c> requests answered.</summary>
+    public int Pings => Volatile.Read(ref _pings);
+
+    /// <summary><c>tools/call</c> requests received so far, failed or not (probes are pings, so they do not count).</summary>
     public int ToolCalls => Volatile.Read(ref _toolCalls);
 
-    public static async Task<FlakyMcpServer> StartAsync()
+    public static async Task<FaultInjectingMcpServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var server = new FlakyMcpServer(app);
+        var server = new FaultInjectingMcpServer(app);
         app.MapPost("/mcp", server.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -79,11 +90,29 @@ public sealed class FlakyMcpServer : IAsyncDisposable
         }
 
         var id = idElement.GetRawText();
-        context.Response.Headers["Mcp-Session-Id"] = "flaky-session";
+        if (method == "initialize")
+        {
+            Interlocked.Increment(ref _initializes);
+            context.Response.Headers["Mcp-Session-Id"] = SessionId;
+        }
+
+        if (method == "ping")
+        {
+            if (context.Request.Headers["Mcp-Session-Id"] != SessionId)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            Interlocked.Increment(ref _pings);
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{}}\n\n");
+            return;
+        }
+
         string? result = method switch
         {
             "initialize" => """{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"flaky","version":"1"}}""",
-            "ping" => "{}",
             "tools/list" => """{"tools":[{"name":"flaky_echo","description":"Echoes","inputSchema":{"type":"object"}}]}""",
             "tools/call" => """{"content":[{"type":"text","text":"echo"}]}""",
             "prompts/list" => """{"prompts":[]}""",
