@@ -8,7 +8,11 @@ namespace Gateway.Proxy.Circuit;
 /// This replica's view of the circuit gate. Degraded, never Unhealthy, when Redis or the bus is gone: the replica
 /// still serves, gating on its last known state and its local breakers (fail-static).
 /// </summary>
-public sealed class CircuitGateHealthCheck(CircuitBreakerRegistry registry, CircuitSyncStatus status, IServiceProvider services) : IHealthCheck
+public sealed class CircuitGateHealthCheck(
+    CircuitBreakerRegistry registry,
+    CircuitSyncStatus status,
+    CircuitPropagation propagation,
+    IServiceProvider services) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -24,6 +28,16 @@ public sealed class CircuitGateHealthCheck(CircuitBreakerRegistry registry, Circ
             ["redis"] = redisConnected ? "connected" : "disconnected",
             ["bus"] = status.BusConnected ? "connected" : "disconnected",
             ["backends"] = registry.Circuits.ToDictionary(c => c.Name, c => c.State.ToString()),
+            // The last monitor transition each breaker applied, and how long it took from the monitor's decision.
+            ["transitions"] = propagation.Last.ToDictionary(p => p.Key, p => new
+            {
+                sequence = p.Value.Sequence,
+                state = p.Value.State.ToString(),
+                via = p.Value.Via,
+                decidedAt = p.Value.DecidedAt.ToString("O"),
+                appliedAt = p.Value.AppliedAt.ToString("O"),
+                propagationMs = p.Value.PropagationMilliseconds,
+            }),
         };
 
         var problems = new List<string>(2);

@@ -15,6 +15,7 @@ namespace Gateway.Proxy.Circuit;
 public sealed partial class CircuitStateSync(
     CircuitBreakerRegistry registry,
     CircuitSyncStatus status,
+    CircuitPropagation propagation,
     IServiceProvider services,
     IOptions<CircuitSyncOptions> options,
     TimeProvider timeProvider,
@@ -66,7 +67,7 @@ public sealed partial class CircuitStateSync(
             endpoint =>
             {
                 endpoint.ConnectReceiveEndpointObserver(new QueueObserver(this, status));
-                endpoint.Consumer(() => new CircuitTransitionConsumer(registry, status, timeProvider));
+                endpoint.Consumer(() => new CircuitTransitionConsumer(registry, status, propagation, timeProvider));
             });
     }
 
@@ -77,7 +78,13 @@ public sealed partial class CircuitStateSync(
             try
             {
                 var snapshot = await reader.ReadAsync();
-                var applied = snapshot.Circuits.Count(registry.Apply);
+                var applied = 0;
+                foreach (var change in snapshot.Circuits.Where(registry.Apply))
+                {
+                    propagation.Applied(change, CircuitPropagation.Snapshot, timeProvider.GetUtcNow());
+                    applied++;
+                }
+
                 status.SnapshotRead(snapshot.Sequence);
                 LogSnapshot(snapshot.Sequence, applied, snapshot.Circuits.Count);
                 return;

@@ -23,6 +23,7 @@ internal static class CircuitExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<CircuitBreakerRegistry>();
         builder.Services.AddSingleton<CircuitSyncStatus>();
+        builder.Services.AddSingleton<CircuitPropagation>();
         builder.Services.AddSingleton<CircuitStateSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CircuitStateSync>());
         builder.Services.AddHostedService<OutcomeReporter>();

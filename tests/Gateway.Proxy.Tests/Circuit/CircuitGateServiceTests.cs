@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Gateway.Contracts.Circuit;
@@ -51,6 +52,52 @@ public sealed class CircuitGateServiceTests(GarnetServer garnet) : IClassFixture
         await WaitUntilAsync(() => status.IgnoredTransitions == 2);
         Assert.Equal(CircuitState.Closed, registry.GetState("alpha"));
         Assert.Equal(3, status.LastAppliedSequence);
+    }
+
+    [Fact]
+    public async Task Each_applied_transition_records_its_propagation_from_the_monitors_decision_on_health_and_in_a_histogram()
+    {
+        await using var proxy = new ProxyFactory(garnet.ConnectionString, _prefix);
+        var meters = proxy.Services.GetRequiredService<IMeterFactory>();
+        var status = proxy.Services.GetRequiredService<CircuitSyncStatus>();
+        var recorded = new List<(double Milliseconds, string? Backend)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == CircuitPropagation.HistogramName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            lock (recorded)
+            {
+                recorded.Add((value, tags.ToArray().Single(t => t.Key == "backend").Value as string));
+            }
+        });
+        listener.Start();
+        await WaitUntilAsync(() => status.BusConnected && status.SnapshotLoaded);
+        var decidedAt = DateTimeOffset.UtcNow.AddHours(-1);
+
+        await proxy.Services.GetTestHarness().Bus.Publish(Change(5, "alpha", CircuitState.Open) with { At = decidedAt });
+        await WaitUntilAsync(() => status.LastAppliedSequence == 5);
+
+        var transition = GateCheck(await GetHealthAsync(proxy)).GetProperty("data").GetProperty("transitions").GetProperty("alpha");
+        Assert.Equal(5, transition.GetProperty("sequence").GetInt64());
+        Assert.Equal("Open", transition.GetProperty("state").GetString());
+        Assert.Equal(CircuitPropagation.Bus, transition.GetProperty("via").GetString());
+        Assert.Equal(decidedAt, transition.GetProperty("decidedAt").GetDateTimeOffset());
+        var appliedAt = transition.GetProperty("appliedAt").GetDateTimeOffset();
+        Assert.Equal((appliedAt - decidedAt).TotalMilliseconds, transition.GetProperty("propagationMs").GetDouble(), precision: 3);
+        lock (recorded)
+        {
+            var (milliseconds, backend) = Assert.Single(recorded);
+            Assert.Equal("alpha", backend);
+            Assert.Equal((appliedAt - decidedAt).TotalMilliseconds, milliseconds, precision: 3);
+        }
     }
 
     [Fact]
