@@ -1,0 +1,27 @@
+using Gateway.Bench.Circuit;
+
+// Whole-system circuit benchmarks on loopback, default settings:
+//   1. monitor decision -> every proxy replica gating on it (target p99 < 50 ms);
+//   2. backend starts failing -> every replica fast-failing with -32007 (target < 2 s).
+// Build once: dotnet build bench/circuit -c Release
+// Run:        dotnet bench/circuit/bin/Release/net10.0/CircuitPropagation.dll [--cycles 200] [--runs 5] [--rate 100] [--window 3] [--output bench/results/circuit-propagation.md]
+var arguments = BenchArguments.Parse(args);
+var command = "dotnet bench/circuit/bin/Release/net10.0/CircuitPropagation.dll " + string.Join(' ', args);
+var report = new Report(command.TrimEnd(), Report.LoadAverage(), arguments);
+
+Console.Error.WriteLine("starting the system (Garnet, RabbitMQ, audit, monitor, two proxies)...");
+await using (var system = await BenchSystem.StartAsync())
+{
+    Console.Error.WriteLine("started");
+    var propagation = await PropagationBenchmark.RunAsync(system, arguments.Cycles);
+    var fastFail = await new FastFailBenchmark(system, arguments.Rate, arguments.Window).RunAsync(arguments.Runs, propagation);
+    report.AddPropagation(propagation);
+    report.AddFastFail(fastFail, arguments.Rate);
+}
+
+var text = report.ToString();
+Console.WriteLine(text);
+if (arguments.Output is { } output)
+{
+    await File.WriteAllTextAsync(output, text);
+}
