@@ -31,6 +31,9 @@ public static class CircuitSnapshotFormat
 
     public static string LeaseKey(string prefix) => prefix + ":leader";
 
+    /// <summary>The leading monitor's API address, written beside <see cref="LeaseKey"/> with the same TTL.</summary>
+    public static string LeaderAddressKey(string prefix) => prefix + ":leader-address";
+
     public static string CircuitField(string backend) => CircuitFieldPrefix + backend;
 
     public static string HealthField(string backend) => HealthFieldPrefix + backend;

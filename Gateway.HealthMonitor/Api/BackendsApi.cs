@@ -37,8 +37,7 @@ public static class BackendsApi
 {
     /// <summary>
     /// <c>GET /api/backends</c> (auditor or admin), <c>POST /api/backends/{name}/isolate</c> and <c>/reset</c> (admin).
-    /// Manual actions are decided by the leader only: a standby answers 503 so a client or load balancer retries
-    /// on another replica.
+    /// Manual actions are decided by the leader only: a standby forwards them to the leader (503 when it cannot).
     /// </summary>
     public static IEndpointRouteBuilder MapBackendsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -47,11 +46,11 @@ public static class BackendsApi
         api.MapGet("/", (AuthoritativeBreakers breakers, LeadershipState leadership) =>
                 new BackendsView(leadership.InstanceId, leadership.IsLeader, [.. breakers.Backends.Select(Describe)]))
             .RequireAuthorization(GatewayAuth.AuditorPolicy);
-        api.MapPost("/{name}/isolate", async (string name, IsolateRequest? body, HttpContext http, AuthoritativeBreakers breakers, LeadershipState leadership) =>
-                await ManualAsync(name, http, breakers, leadership, (b, actor) => breakers.IsolateAsync(b, actor, body?.Reason)))
+        api.MapPost("/{name}/isolate", async (string name, IsolateRequest? body, HttpContext http, AuthoritativeBreakers breakers, LeadershipState leadership, LeaderForwarder forwarder) =>
+                await ManualAsync(name, http, breakers, leadership, () => forwarder.ForwardAsync(http, body), (b, actor) => breakers.IsolateAsync(b, actor, body?.Reason)))
             .RequireAuthorization(GatewayAuth.AdminPolicy);
-        api.MapPost("/{name}/reset", async (string name, HttpContext http, AuthoritativeBreakers breakers, LeadershipState leadership) =>
-                await ManualAsync(name, http, breakers, leadership, breakers.ResetAsync))
+        api.MapPost("/{name}/reset", async (string name, HttpContext http, AuthoritativeBreakers breakers, LeadershipState leadership, LeaderForwarder forwarder) =>
+                await ManualAsync(name, http, breakers, leadership, () => forwarder.ForwardAsync(http, body: null), breakers.ResetAsync))
             .RequireAuthorization(GatewayAuth.AdminPolicy);
         return endpoints;
     }
@@ -61,6 +60,7 @@ public static class BackendsApi
         HttpContext http,
         AuthoritativeBreakers breakers,
         LeadershipState leadership,
+        Func<Task<IResult>> forwardToLeader,
         Func<MonitoredBackend, string, Task<object?>> action)
     {
         if (!breakers.TryGet(name, out var backend))
@@ -70,8 +70,7 @@ public static class BackendsApi
 
         if (!leadership.IsLeader)
         {
-            return Results.Json(Error(GatewayErrorCodes.TransportError, "this monitor replica is a standby; retry on the leader"),
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return await forwardToLeader();
         }
 
         var actor = http.User.GetClientId() ?? "unknown";

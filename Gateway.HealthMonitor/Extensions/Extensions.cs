@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Gateway.Contracts.Circuit;
+using Gateway.HealthMonitor.Api;
 using Gateway.HealthMonitor.Breakers;
 using Gateway.HealthMonitor.Leadership;
 using Gateway.HealthMonitor.Monitoring;
@@ -33,13 +34,17 @@ internal static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Each probe carries its own ProbeTimeout (up to 10 min); the client's 100 s default must not cut it short.
         builder.Services.AddHttpClient(ProbeScheduler.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // A standby forwarding an admin action waits for the leader's commit, which is quick unless Redis is slow.
+        builder.Services.AddHttpClient(LeaderForwarder.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         // The API speaks the bus messages' JSON: states as names ("Open"), not numbers.
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         builder.Services.AddSingleton(sp => new LeadershipState(sp.GetRequiredService<IOptions<HealthMonitorOptions>>().Value.InstanceId));
         builder.Services.AddSingleton<PendingTransitions>();
         builder.Services.AddSingleton<AuthoritativeBreakers>();
+        builder.Services.AddSingleton<AdvertisedAddress>();
         builder.Services.AddSingleton<LeaderLease>();
+        builder.Services.AddSingleton<LeaderForwarder>();
         builder.Services.AddSingleton<CircuitSnapshotStore>();
         builder.Services.AddSingleton<LeaderElection>();
         builder.Services.AddSingleton<McpPingProbe>();

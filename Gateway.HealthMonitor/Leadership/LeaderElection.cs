@@ -10,7 +10,9 @@ namespace Gateway.HealthMonitor.Leadership;
 /// Keeps exactly one monitor replica leading: the leader renews its Redis lease every
 /// <see cref="HealthMonitorOptions.LeaseRenewInterval"/>; a standby tries to take it on the same beat, so it takes
 /// over within one TTL of the leader's death. A new leader first adopts the snapshot so it continues from the
-/// published state; a leader that cannot renew for a whole TTL steps down on its own.
+/// published state; a leader that cannot renew for a whole TTL steps down on its own. A freshly started replica waits
+/// one TTL before contending: when a crashed leader is restarted, the standby that was already waiting for the old
+/// lease to expire takes over, instead of racing the restarted process for it.
 /// </summary>
 public sealed partial class LeaderElection(
     LeaderLease lease,
@@ -52,6 +54,7 @@ public sealed partial class LeaderElection(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await Task.Delay(options.Value.LeaseTtl, timeProvider, stoppingToken);
         using var timer = new PeriodicTimer(options.Value.LeaseRenewInterval, timeProvider);
         do
         {

@@ -4,7 +4,7 @@ using Gateway.Contracts.Circuit;
 namespace Gateway.HealthMonitor.Monitoring;
 
 /// <summary>Probe cadence, health thresholds and leader election. Bound from <c>Gateway:HealthMonitor</c>.</summary>
-public sealed class HealthMonitorOptions
+public sealed class HealthMonitorOptions : IValidatableObject
 {
     public const string SectionName = "Gateway:HealthMonitor";
 
@@ -30,12 +30,13 @@ public sealed class HealthMonitorOptions
 
     /// <summary>
     /// Time to live of the leader lease. A standby takes over at most this long (plus one
-    /// <see cref="LeaseRenewInterval"/>) after the leader dies. Default: 3 s.
+    /// <see cref="LeaseRenewInterval"/>) after the leader dies. A freshly started replica also waits this long before
+    /// it contends, so a restarted leader does not race the standby that is taking over from it. Default: 3 s.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>How often the leader renews its lease and a standby tries to take it. Default: 1 s.</summary>
+    /// <summary>How often the leader renews its lease and a standby tries to take it; must be shorter than <see cref="LeaseTtl"/>. Default: 1 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.020", "00:10:00")]
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -50,4 +51,27 @@ public sealed class HealthMonitorOptions
     /// <summary>Prefix of the Redis keys (snapshot, sequence, lease). Default: <c>gateway:circuit</c>.</summary>
     [Required]
     public string KeyPrefix { get; set; } = CircuitSnapshotFormat.DefaultKeyPrefix;
+
+    /// <summary>
+    /// Where the other monitor replicas reach this one's API, written beside the lease while it leads so a standby
+    /// forwards isolate/reset to it. Default: the first address this replica listens on (a wildcard host becomes the
+    /// machine name); set it when that is not reachable from the other replicas (containers, NAT).
+    /// </summary>
+    public Uri? AdvertisedUrl { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // A lease renewed no more often than it expires lapses between renewals, and leadership would flap.
+        if (LeaseRenewInterval >= LeaseTtl)
+        {
+            yield return new ValidationResult(
+                $"LeaseRenewInterval ({LeaseRenewInterval}) must be shorter than LeaseTtl ({LeaseTtl}).",
+                [nameof(LeaseRenewInterval), nameof(LeaseTtl)]);
+        }
+
+        if (AdvertisedUrl is { IsAbsoluteUri: false })
+        {
+            yield return new ValidationResult("AdvertisedUrl must be an absolute URL.", [nameof(AdvertisedUrl)]);
+        }
+    }
 }

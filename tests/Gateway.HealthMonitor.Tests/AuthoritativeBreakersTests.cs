@@ -4,6 +4,7 @@ using Gateway.Contracts.Messages;
 using Gateway.HealthMonitor.Breakers;
 using Gateway.HealthMonitor.Leadership;
 using Gateway.HealthMonitor.Monitoring;
+using Gateway.HealthMonitor.Tests.Fixtures;
 using Gateway.HealthMonitor.Transitions;
 using Gateway.Testing;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public sealed class AuthoritativeBreakersTests : IDisposable
             CircuitBreaker = new CircuitBreakerOptions { ConsecutiveFailures = 3, BreakDuration = TimeSpan.FromSeconds(5) },
         };
         _breakers = new AuthoritativeBreakers(
-            new StaticOptionsMonitor(gateway), Options.Create(new HealthMonitorOptions()), _leadership, _pending, _time);
+            new StaticOptionsMonitor<GatewayOptions>(gateway), Options.Create(new HealthMonitorOptions()), _leadership, _pending, _time);
         _leadership.Set(true, _time.GetUtcNow());
     }
 
@@ -143,13 +144,4 @@ public sealed class AuthoritativeBreakersTests : IDisposable
 
     private CircuitStateChanged Change(long sequence, CircuitState state) =>
         new(sequence, "alpha", state, CircuitState.Closed, 1, "leader", "monitor", _time.GetUtcNow(), null);
-
-    private sealed class StaticOptionsMonitor(GatewayOptions value) : IOptionsMonitor<GatewayOptions>
-    {
-        public GatewayOptions CurrentValue => value;
-
-        public GatewayOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<GatewayOptions, string?> listener) => null;
-    }
 }

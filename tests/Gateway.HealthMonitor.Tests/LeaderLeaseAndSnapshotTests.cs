@@ -37,6 +37,22 @@ public sealed class LeaderLeaseAndSnapshotTests(GarnetServer garnet) : IClassFix
     }
 
     [Fact]
+    public async Task The_holder_can_take_its_own_lease_again_and_advertises_its_address_until_it_releases_it()
+    {
+        var (a, b) = (Lease("a", "http://127.0.0.1:7001"), Lease("b", "http://127.0.0.1:7002"));
+
+        Assert.True(await a.TryAcquireAsync());
+        Assert.True(await a.TryAcquireAsync());
+        Assert.False(await b.TryAcquireAsync());
+        Assert.Equal(new Uri("http://127.0.0.1:7001"), await b.LeaderAddressAsync());
+
+        await a.ReleaseAsync();
+        Assert.Null(await b.LeaderAddressAsync());
+        Assert.True(await b.TryAcquireAsync());
+        Assert.Equal(new Uri("http://127.0.0.1:7002"), await a.LeaderAddressAsync());
+    }
+
+    [Fact]
     public async Task Holder_commits_with_increasing_sequences_and_the_snapshot_keeps_the_latest_per_backend()
     {
         Assert.True(await Lease("a").TryAcquireAsync());
@@ -81,10 +97,20 @@ public sealed class LeaderLeaseAndSnapshotTests(GarnetServer garnet) : IClassFix
         Assert.Equal(42, sequence);
     }
 
-    private IOptions<HealthMonitorOptions> Options(string instance) =>
-        Microsoft.Extensions.Options.Options.Create(new HealthMonitorOptions { InstanceId = instance, KeyPrefix = _prefix, LeaseTtl = TimeSpan.FromMinutes(1) });
+    private IOptions<HealthMonitorOptions> Options(string instance, string? advertisedUrl = null) =>
+        Microsoft.Extensions.Options.Options.Create(new HealthMonitorOptions
+        {
+            InstanceId = instance,
+            KeyPrefix = _prefix,
+            LeaseTtl = TimeSpan.FromMinutes(1),
+            AdvertisedUrl = advertisedUrl is null ? null : new Uri(advertisedUrl),
+        });
 
-    private LeaderLease Lease(string instance) => new(_redis, Options(instance));
+    private LeaderLease Lease(string instance, string? advertisedUrl = null)
+    {
+        var options = Options(instance, advertisedUrl);
+        return new(_redis, options, new AdvertisedAddress(options));
+    }
 
     private CircuitSnapshotStore Store(string instance) => new(_redis, Options(instance));
 
