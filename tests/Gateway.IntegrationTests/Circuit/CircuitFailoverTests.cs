@@ -95,35 +95,40 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
     }
 
     [Fact]
-    public async Task Killing_the_leading_monitor_hands_over_and_transitions_keep_reaching_proxies_in_order()
+    public async Task Isolate_and_reset_sent_to_the_standby_monitor_are_forwarded_to_the_leader()
     {
         var leader = await system.LeaderAsync();
+        var standby = await system.StandbyAsync();
+        Assert.NotEqual(leader, standby);
+
+        Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("isolate", standby)).StatusCode);
+        await system.WaitForProxiesAsync("Isolated");
+        Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("reset", standby)).StatusCode);
+        await system.WaitForProxiesAsync("Closed");
+
+        // Decided by the leader, on behalf of the admin who called the standby.
+        var view = (await system.MonitorAsync(leader))!;
+        Assert.True(view.Leader);
+        Assert.Equal([("Isolated", "demo-admin"), ("Closed", "demo-admin")], view.Transitions.TakeLast(2));
+    }
+
+    [Fact]
+    public async Task Killing_the_leading_monitor_hands_over_to_the_standby_and_transitions_keep_reaching_proxies_in_order()
+    {
+        var leader = await system.LeaderAsync();
+        var standby = await system.StandbyAsync();
         var before = await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync));
 
         system.App.KillResource(leader);
 
-        // The lease outlives the killed process by its TTL. Usually the standby takes it; the AppHost also restarts
-        // the killed monitor within about a second, and that new instance may win the lease instead. Either way a
-        // live instance must lead and the sequence must carry on from where the dead leader left it.
-        string? successor = null;
-        await CircuitSystemFixture.WaitUntilAsync(async () =>
-        {
-            foreach (var monitor in CircuitSystemFixture.Monitors)
-            {
-                if (await system.MonitorAsync(monitor) is { Leader: true })
-                {
-                    successor = monitor;
-                    return true;
-                }
-            }
-
-            return false;
-        });
+        // The AppHost restarts the killed monitor within about a second, but a freshly started monitor waits one
+        // lease TTL before contending, so the standby, already waiting for the dead leader's lease to expire, wins.
+        Assert.Equal(standby, await system.LeaderAsync());
 
         Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("isolate")).StatusCode);
         await system.WaitForProxiesAsync("Isolated");
         var after = await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync));
-        var sequence = (await system.MonitorAsync(successor!))!.Sequence;
+        var sequence = (await system.MonitorAsync(standby))!.Sequence;
 
         for (var i = 0; i < after.Length; i++)
         {

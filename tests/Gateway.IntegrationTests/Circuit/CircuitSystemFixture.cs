@@ -62,48 +62,72 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
         await Flaky.DisposeAsync();
     }
 
-    /// <summary>A proxy replica's circuit-gate health check (status and data), or null while it does not answer.</summary>
+    /// <summary>
+    /// A proxy replica's circuit-gate health check (status and data), or null while it is not ready to say: its
+    /// process is not running, it does not answer, or its <c>/health</c> has no circuit-gate check yet.
+    /// </summary>
     public async Task<GateView?> GateAsync(string proxy)
     {
-        try
-        {
-            using var client = App.CreateHttpClient(proxy);
-            client.Timeout = TimeSpan.FromSeconds(5);
-            using var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            var check = document.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "circuit-gate");
-            var data = check.GetProperty("data");
-            return new GateView(
-                check.GetProperty("status").GetString()!,
-                data.GetProperty("backends").TryGetProperty(Backend, out var state) ? state.GetString()! : "",
-                data.GetProperty("lastAppliedSequence").GetInt64(),
-                data.GetProperty("snapshotSequence").GetInt64());
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
+        if (App.GetProcessId(proxy) is null)
         {
             return null;
         }
+
+        using var document = await GetJsonAsync(App.CreateHttpClient(proxy), "/health");
+        if (document?.RootElement.TryGetProperty("checks", out var checks) != true
+            || checks.EnumerateArray().FirstOrDefault(c => c.GetProperty("name").GetString() == "circuit-gate") is not { ValueKind: JsonValueKind.Object } check)
+        {
+            return null;
+        }
+
+        var data = check.GetProperty("data");
+        return new GateView(
+            check.GetProperty("status").GetString()!,
+            data.GetProperty("backends").TryGetProperty(Backend, out var state) ? state.GetString()! : "",
+            data.GetProperty("lastAppliedSequence").GetInt64(),
+            data.GetProperty("snapshotSequence").GetInt64());
     }
 
-    /// <summary>A monitor replica's view of <see cref="Backend"/>, or null while it does not answer.</summary>
+    /// <summary>A monitor replica's view of <see cref="Backend"/>, or null while its process is not running or it does not answer.</summary>
     public async Task<MonitorView?> MonitorAsync(string monitor)
     {
-        try
-        {
-            using var client = App.CreateAuthenticatedHttpClient(monitor, AdminApiKey);
-            client.Timeout = TimeSpan.FromSeconds(5);
-            using var document = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/backends", UriKind.Relative)));
-            var backend = document.RootElement.GetProperty("backends").EnumerateArray().Single(b => b.GetProperty("name").GetString() == Backend);
-            return new MonitorView(
-                document.RootElement.GetProperty("leader").GetBoolean(),
-                backend.GetProperty("state").GetString()!,
-                backend.GetProperty("sequence").GetInt64(),
-                backend.GetProperty("transitions").EnumerateArray().Select(t => (t.GetProperty("state").GetString()!, t.GetProperty("actor").GetString()!)).ToArray());
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
+        if (App.GetProcessId(monitor) is null)
         {
             return null;
         }
+
+        using var document = await GetJsonAsync(App.CreateAuthenticatedHttpClient(monitor, AdminApiKey), "/api/backends");
+        if (document is null)
+        {
+            return null;
+        }
+
+        var backend = document.RootElement.GetProperty("backends").EnumerateArray().Single(b => b.GetProperty("name").GetString() == Backend);
+        return new MonitorView(
+            document.RootElement.GetProperty("leader").GetBoolean(),
+            backend.GetProperty("state").GetString()!,
+            backend.GetProperty("sequence").GetInt64(),
+            backend.GetProperty("transitions").EnumerateArray().Select(t => (t.GetProperty("state").GetString()!, t.GetProperty("actor").GetString()!)).ToArray());
+    }
+
+    /// <summary>The running monitor replica that does not lead (waits for one).</summary>
+    public async Task<string> StandbyAsync()
+    {
+        string? standby = null;
+        await WaitUntilAsync(async () =>
+        {
+            foreach (var monitor in Monitors)
+            {
+                if (await MonitorAsync(monitor) is { Leader: false })
+                {
+                    standby = monitor;
+                    return true;
+                }
+            }
+
+            return false;
+        });
+        return standby!;
     }
 
     public async Task<string> LeaderAsync()
@@ -125,10 +149,11 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
         return leader!;
     }
 
-    public async Task<HttpResponseMessage> AdminAsync(string action)
+    /// <summary>Posts isolate or reset to <paramref name="monitor"/>, by default the leader.</summary>
+    public async Task<HttpResponseMessage> AdminAsync(string action, string? monitor = null)
     {
-        var leader = await LeaderAsync();
-        using var client = App.CreateAuthenticatedHttpClient(leader, AdminApiKey);
+        monitor ??= await LeaderAsync();
+        using var client = App.CreateAuthenticatedHttpClient(monitor, AdminApiKey);
         return await client.PostAsJsonAsync(new Uri($"/api/backends/{Backend}/{action}", UriKind.Relative), new { reason = "integration test" });
     }
 
@@ -146,6 +171,25 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
 
             return true;
         });
+
+    /// <summary>The JSON answer of a GET, or null when the service does not answer (yet) or answers with an error.</summary>
+    private static async Task<JsonDocument?> GetJsonAsync(HttpClient client, string path)
+    {
+        using (client)
+        {
+            client.Timeout = TimeSpan.FromSeconds(5);
+            try
+            {
+                using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+                return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()) : null;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                // Refused or cut off: a replica that is starting, stopping or was just killed.
+                return null;
+            }
+        }
+    }
 
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 60)
     {
