@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace Gateway.Bench.Circuit;
 
-/// <summary>One call of the steady load: when it was sent, relative to the backend starting to fail, and its outcome.</summary>
-internal readonly record struct Call(double SentMilliseconds, CallOutcome Outcome, int Code);
+/// <summary>One call of the steady load: when it was sent (Stopwatch timestamp) and its outcome.</summary>
+internal readonly record struct Call(long Sent, CallOutcome Outcome, int Code);
 
 /// <summary>One replica in one run.</summary>
 /// <param name="FirstRefusalMilliseconds">First call refused with -32007, from the backend starting to fail.</param>
@@ -22,6 +22,11 @@ internal sealed record ReplicaRun(
     int Refused,
     int Calls,
     IReadOnlyDictionary<int, int> ThroughByCode);
+
+/// <summary>A run with load on one replica only: the other replica has to learn it from the monitor.</summary>
+/// <param name="Loaded">The loaded replica's figures.</param>
+/// <param name="IdleOpenMilliseconds">From t0 to the idle replica's <c>/health</c> showing the circuit Open (null: never within the window).</param>
+internal sealed record OneSidedRun(ReplicaRun Loaded, double? IdleOpenMilliseconds);
 
 /// <summary>One run: each replica's figures, and whether refused calls stayed away from the backend.</summary>
 /// <param name="BackendCallsInLastSecond">tools/call requests the backend received during the window's last second.</param>
@@ -43,7 +48,11 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastSecond = TimeSpan.FromSeconds(1);
 
-    public async Task<List<FastFailRun>> RunAsync(int runs, Dictionary<string, ReplicaPropagation> propagation)
+    public List<FastFailRun> Runs { get; } = [];
+
+    public List<OneSidedRun> OneSidedRuns { get; } = [];
+
+    public async Task RunAsync(int runs, int oneSidedRuns, Dictionary<string, ReplicaPropagation> propagation)
     {
         var sessions = new Dictionary<string, McpSession>(StringComparer.Ordinal);
         foreach (var proxy in BenchSystem.Proxies)
@@ -52,14 +61,13 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
             await sessions[proxy].InitializeAsync();
         }
 
-        var results = new List<FastFailRun>();
         try
         {
             for (var run = 0; run < runs; run++)
             {
                 await CloseEverywhereAsync(sessions);
                 var result = await RunOnceAsync(sessions);
-                results.Add(result);
+                Runs.Add(result);
                 foreach (var (proxy, gate) in result.MonitorTrip)
                 {
                     // The monitor's own trip, decided from the replicas' outcome reports, as each replica applied it.
@@ -71,6 +79,14 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
 
                 Console.Error.WriteLine($"fast-fail: run {run + 1}/{runs}: " + string.Join(", ", result.Replicas.Select(r => $"{r.Key} {r.Value.FastFailingMilliseconds:0} ms")));
             }
+
+            for (var run = 0; run < oneSidedRuns; run++)
+            {
+                await CloseEverywhereAsync(sessions);
+                var result = await RunOneSidedAsync(sessions[BenchSystem.Proxies[0]], BenchSystem.Proxies[1]);
+                OneSidedRuns.Add(result);
+                Console.Error.WriteLine($"fast-fail, load on one replica: run {run + 1}/{oneSidedRuns}: idle replica open after {result.IdleOpenMilliseconds:0} ms");
+            }
         }
         finally
         {
@@ -80,43 +96,30 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
                 session.Dispose();
             }
         }
-
-        return results;
     }
 
     private async Task<FastFailRun> RunOnceAsync(Dictionary<string, McpSession> sessions)
     {
-        var t0 = Stopwatch.GetTimestamp() + (long)(WarmUp.TotalSeconds * Stopwatch.Frequency);
-        var end = t0 + (long)(window.TotalSeconds * Stopwatch.Frequency);
+        var flipAt = Stopwatch.GetTimestamp() + (long)(WarmUp.TotalSeconds * Stopwatch.Frequency);
+        var end = flipAt + (long)(window.TotalSeconds * Stopwatch.Frequency);
         var lastSecond = end - (long)(LastSecond.TotalSeconds * Stopwatch.Frequency);
-        var loads = sessions.ToDictionary(s => s.Key, s => LoadAsync(s.Value, t0, end), StringComparer.Ordinal);
+        var loads = sessions.ToDictionary(s => s.Key, s => LoadAsync(s.Value, end), StringComparer.Ordinal);
 
-        await DelayUntilAsync(t0);
+        await DelayUntilAsync(flipAt);
         system.Flaky.Failing = true;
+        // t0 is read after the flip: a call sent before it may still have been answered by the healthy backend.
+        var t0 = Stopwatch.GetTimestamp();
         await DelayUntilAsync(lastSecond);
         var backendCallsBefore = system.Flaky.ToolCalls;
         await Task.WhenAll(loads.Values);
         var backendCallsInLastSecond = system.Flaky.ToolCalls - backendCallsBefore;
 
-        var lastSecondStart = (lastSecond - t0) * 1000.0 / Stopwatch.Frequency;
         var replicas = new Dictionary<string, ReplicaRun>(StringComparer.Ordinal);
         var notRefused = 0;
         foreach (var (proxy, load) in loads)
         {
-            var failing = load.Result.Where(c => c.SentMilliseconds >= 0).OrderBy(c => c.SentMilliseconds).ToList();
-            var lastNotRefused = failing.FindLastIndex(c => c.Outcome != CallOutcome.CircuitOpen);
-            double? fastFailing = lastNotRefused + 1 < failing.Count ? failing[lastNotRefused + 1].SentMilliseconds : null;
-            double? firstRefusal = failing.FirstOrDefault(c => c.Outcome == CallOutcome.CircuitOpen) is { Outcome: CallOutcome.CircuitOpen } first
-                ? first.SentMilliseconds
-                : null;
-            replicas[proxy] = new ReplicaRun(
-                firstRefusal,
-                fastFailing,
-                failing.Count(c => c.Outcome != CallOutcome.CircuitOpen),
-                failing.Count(c => c.Outcome == CallOutcome.CircuitOpen),
-                failing.Count,
-                failing.Where(c => c.Outcome != CallOutcome.CircuitOpen).CountBy(c => c.Code).ToDictionary());
-            notRefused += failing.Count(c => c.SentMilliseconds >= lastSecondStart && c.Outcome != CallOutcome.CircuitOpen);
+            replicas[proxy] = Classify(load.Result, t0);
+            notRefused += load.Result.Count(c => c.Sent >= lastSecond && c.Outcome != CallOutcome.CircuitOpen);
         }
 
         var trips = new Dictionary<string, GateView>(StringComparer.Ordinal);
@@ -128,8 +131,56 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
         return new FastFailRun(replicas, backendCallsInLastSecond, notRefused, trips);
     }
 
-    /// <summary>Calls at a fixed rate from now until <paramref name="end"/>, each stamped with its scheduled send time relative to t0.</summary>
-    private async Task<List<Call>> LoadAsync(McpSession session, long t0, long end)
+    /// <summary>
+    /// Load on one replica only; the idle one sends nothing, so only the monitor's transition (decided from the loaded
+    /// replica's outcome reports) can open its circuit. Its <c>/health</c> is polled every 5 ms.
+    /// </summary>
+    private async Task<OneSidedRun> RunOneSidedAsync(McpSession loaded, string idle)
+    {
+        var flipAt = Stopwatch.GetTimestamp() + (long)(WarmUp.TotalSeconds * Stopwatch.Frequency);
+        var end = flipAt + (long)(window.TotalSeconds * Stopwatch.Frequency);
+        var load = LoadAsync(loaded, end);
+
+        await DelayUntilAsync(flipAt);
+        system.Flaky.Failing = true;
+        var t0 = Stopwatch.GetTimestamp();
+        double? idleOpen = null;
+        while (Stopwatch.GetTimestamp() < end)
+        {
+            if ((await system.GateAsync(idle)).State == "Open")
+            {
+                idleOpen = Milliseconds(t0, Stopwatch.GetTimestamp());
+                break;
+            }
+
+            await Task.Delay(5);
+        }
+
+        return new OneSidedRun(Classify(await load, t0), idleOpen);
+    }
+
+    private static ReplicaRun Classify(List<Call> calls, long t0)
+    {
+        var failing = calls.Where(c => c.Sent >= t0).OrderBy(c => c.Sent).ToList();
+        var lastNotRefused = failing.FindLastIndex(c => c.Outcome != CallOutcome.CircuitOpen);
+        double? fastFailing = lastNotRefused + 1 < failing.Count ? Milliseconds(t0, failing[lastNotRefused + 1].Sent) : null;
+        double? firstRefusal = failing.FirstOrDefault(c => c.Outcome == CallOutcome.CircuitOpen) is { Outcome: CallOutcome.CircuitOpen } first
+            ? Milliseconds(t0, first.Sent)
+            : null;
+        return new ReplicaRun(
+            firstRefusal,
+            fastFailing,
+            failing.Count(c => c.Outcome != CallOutcome.CircuitOpen),
+            failing.Count(c => c.Outcome == CallOutcome.CircuitOpen),
+            failing.Count,
+            failing.Where(c => c.Outcome != CallOutcome.CircuitOpen).CountBy(c => c.Code).ToDictionary());
+    }
+
+    /// <summary>
+    /// Calls at a fixed rate from now until <paramref name="end"/>, each stamped with the moment it was actually sent:
+    /// on a busy machine the loop can fall behind its schedule, and what counts here is when a call met the gate.
+    /// </summary>
+    private async Task<List<Call>> LoadAsync(McpSession session, long end)
     {
         var interval = Stopwatch.Frequency / (double)ratePerReplica;
         var start = Stopwatch.GetTimestamp();
@@ -143,15 +194,15 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
             }
 
             await DelayUntilAsync(scheduled);
-            var sent = (scheduled - t0) * 1000.0 / Stopwatch.Frequency;
-            calls.Add(CallAsync(session, sent));
+            calls.Add(CallAsync(session));
         }
 
         return [.. await Task.WhenAll(calls)];
     }
 
-    private static async Task<Call> CallAsync(McpSession session, double sent)
+    private static async Task<Call> CallAsync(McpSession session)
     {
+        var sent = Stopwatch.GetTimestamp();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var answer = await session.CallToolAsync(BenchSystem.Tool, timeout.Token);
         return new Call(sent, answer.Outcome, answer.Code);
@@ -173,6 +224,8 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
             }
         }
     }
+
+    private static double Milliseconds(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
     private static async Task DelayUntilAsync(long timestamp)
     {

@@ -4,7 +4,7 @@ using Gateway.Bench.Circuit;
 //   1. monitor decision -> every proxy replica gating on it (target p99 < 50 ms);
 //   2. backend starts failing -> every replica fast-failing with -32007 (target < 2 s).
 // Build once: dotnet build bench/circuit -c Release
-// Run:        dotnet bench/circuit/bin/Release/net10.0/CircuitPropagation.dll [--cycles 200] [--runs 5] [--rate 100] [--window 3] [--output bench/results/circuit-propagation.md]
+// Run:        dotnet bench/circuit/bin/Release/net10.0/CircuitPropagation.dll [--cycles 200] [--runs 5] [--one-sided-runs 3] [--rate 100] [--window 3] [--output bench/results/circuit-propagation.md]
 var arguments = BenchArguments.Parse(args);
 var command = "dotnet bench/circuit/bin/Release/net10.0/CircuitPropagation.dll " + string.Join(' ', args);
 var report = new Report(command.TrimEnd(), Report.LoadAverage(), arguments);
@@ -14,9 +14,11 @@ await using (var system = await BenchSystem.StartAsync())
 {
     Console.Error.WriteLine("started");
     var propagation = await PropagationBenchmark.RunAsync(system, arguments.Cycles);
-    var fastFail = await new FastFailBenchmark(system, arguments.Rate, arguments.Window).RunAsync(arguments.Runs, propagation);
+    var fastFail = new FastFailBenchmark(system, arguments.Rate, arguments.Window);
+    await fastFail.RunAsync(arguments.Runs, arguments.OneSidedRuns, propagation);
     report.AddPropagation(propagation);
-    report.AddFastFail(fastFail, arguments.Rate);
+    report.AddFastFail(fastFail.Runs, arguments.Rate);
+    report.AddOneSided(fastFail.OneSidedRuns);
 }
 
 var text = report.ToString();

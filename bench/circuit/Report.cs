@@ -22,13 +22,14 @@ internal sealed class Report
         _text.AppendLine(c, $"- Load average (`uptime`) at the start: {loadAtStart}; at the end: LOAD_AT_END");
         _text.AppendLine("- Build (once): `dotnet build bench/circuit -c Release` (builds the AppHost and, through it, the services in Release)");
         _text.AppendLine(c, $"- Command (builds nothing): `{command}`");
-        _text.AppendLine(c, $"- Settings: every circuit, monitor and reporting default (breaker 5 consecutive failures, outcome reports every 250 ms, probes every 5 s), rate limits raised out of the way; {arguments.Cycles} isolate/reset cycles after {PropagationBenchmark.WarmUpCycles} not counted; {arguments.Runs} fast-fail runs at {arguments.Rate} calls/s per replica, {arguments.Window.TotalSeconds:0.#} s each");
+        _text.AppendLine(c, $"- Settings: every circuit, monitor and reporting default (breaker 5 consecutive failures, outcome reports every 250 ms, probes every 5 s), rate limits raised out of the way; {arguments.Cycles} isolate/reset cycles after {PropagationBenchmark.WarmUpCycles} not counted; {arguments.Runs} fast-fail runs at {arguments.Rate} calls/s per replica and {arguments.OneSidedRuns} with load on one replica, {arguments.Window.TotalSeconds:0.#} s each");
         _text.AppendLine();
         _text.AppendLine("""
             The AppHost model runs as in production, on free loopback ports: Garnet, RabbitMQ, the audit service, the
             demo MCP servers, one health monitor and two proxy replicas (`proxy`, `proxy-2`) as their own processes;
             the fault-injecting MCP backend `flaky` runs in the benchmark process.
             """);
+        _text.AppendLine();
     }
 
     public void AddPropagation(Dictionary<string, ReplicaPropagation> replicas)
@@ -47,6 +48,7 @@ internal sealed class Report
             *External* is an upper bound seen from outside: from sending the admin request to `/health` showing the
             transition (adds the admin round trip and 5 ms polling).
             """);
+        _text.AppendLine();
         _text.AppendLine("| replica | kind | samples | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |");
         _text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
         foreach (var (proxy, samples) in replicas)
@@ -78,13 +80,15 @@ internal sealed class Report
         _text.AppendLine();
         _text.AppendLine(c, $"""
             Open-loop load of {ratePerReplica} `tools/call`/s on each replica (one MCP session each, calls sent on schedule
-            whatever the previous ones do). At t0 the backend starts answering 503 to everything. Per replica:
-            *first -32007* is the first refused call; *fast-failing from* is the send time of the first call from which
-            every later call on that replica was refused with -32007 (so the gate no longer calls the backend), both
-            from t0. *Through* counts calls after t0 that were not refused (they reached the failing backend). The
+            whatever the previous ones do). At t0 the backend starts answering 503 to everything. Per replica, by the
+            moment each call was actually sent: *first -32007* is the first refused call; *fast-failing from* is the
+            first call from which every later call on that replica was refused with -32007 (so the gate no longer calls
+            the backend), both from t0. The two differ when concurrent requests reach the gate out of the order they
+            were sent (a busy machine, new connections): the second is the conservative figure, and the one judged. *Through* counts calls after t0 that were not refused (they reached the failing backend). The
             last column checks that refused calls stay away from the backend: `tools/call` requests the backend received
             during the window's last second / calls sent in that second that the gateway did not refuse.
             """);
+        _text.AppendLine();
         _text.AppendLine("| run | replica | first -32007 (ms) | fast-failing from (ms) | through (by code) | refused | calls | backend calls in last s / not refused |");
         _text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         for (var i = 0; i < runs.Count; i++)
@@ -98,6 +102,37 @@ internal sealed class Report
         var worst = runs.SelectMany(r => r.Replicas.Values).Select(r => r.FastFailingMilliseconds ?? double.PositiveInfinity).DefaultIfEmpty(double.PositiveInfinity).Max();
         _text.AppendLine();
         _text.AppendLine(c, $"Max over runs and replicas: {Format(double.IsPositiveInfinity(worst) ? null : worst)} ms: target < 2 s {(worst < FastFailTarget ? "met" : "NOT met")}.");
+        _text.AppendLine();
+        _text.AppendLine("""
+            How: with the defaults a replica under load trips its own breaker after 5 consecutive failures (about 50 ms
+            at 100 calls/s); calls already in flight when the backend flips can trip it even sooner. The monitor adds
+            up every replica's outcome reports (sent at most every 250 ms) and opens the circuit on all of them, which
+            is what protects a replica with little traffic of its own (next table).
+            """);
+        _text.AppendLine();
+    }
+
+    public void AddOneSided(List<OneSidedRun> runs)
+    {
+        var c = CultureInfo.InvariantCulture;
+        _text.AppendLine("### The same with load on one replica only (the monitor's path)");
+        _text.AppendLine();
+        _text.AppendLine("""
+            With load on both replicas each trips its own local breaker. Here only `proxy` sends calls; `proxy-2`
+            sends none, so only the monitor's transition, decided from `proxy`'s outcome reports, can open its circuit.
+            *Idle replica Open* is from t0 to `proxy-2`'s `/health` showing the circuit Open (polled every 5 ms).
+            """);
+        _text.AppendLine();
+        _text.AppendLine("| run | `proxy` fast-failing from (ms) | `proxy-2` (no traffic) Open after (ms) |");
+        _text.AppendLine("| --- | --- | --- |");
+        for (var i = 0; i < runs.Count; i++)
+        {
+            _text.AppendLine(c, $"| {i + 1} | {Format(runs[i].Loaded.FastFailingMilliseconds)} | {Format(runs[i].IdleOpenMilliseconds)} |");
+        }
+
+        var worst = runs.Select(r => r.IdleOpenMilliseconds ?? double.PositiveInfinity).DefaultIfEmpty(double.PositiveInfinity).Max();
+        _text.AppendLine();
+        _text.AppendLine(c, $"Max for the idle replica: {Format(double.IsPositiveInfinity(worst) ? null : worst)} ms: {(worst < FastFailTarget ? "under" : "NOT under")} 2 s.");
         _text.AppendLine();
     }
 
