@@ -26,6 +26,12 @@ internal sealed class BenchSystem : IAsyncDisposable
     public const string Backend = "flaky";
     public const string Tool = "flaky_echo";
     public const string Monitor = "healthmonitor";
+
+    /// <summary>
+    /// How often <c>/health</c> is polled. Each poll runs the replica's health checks (a Redis ping among them), so
+    /// polling harder would load the very processes being measured; the timings come from the replicas' own stamps.
+    /// </summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     public static readonly string[] Proxies = ["proxy", "proxy-2"];
 
     private readonly string _adminApiKey;
@@ -115,7 +121,7 @@ internal sealed class BenchSystem : IAsyncDisposable
                 throw new TimeoutException($"{proxy} did not apply sequence {sequence} within {limit.TotalSeconds} s (at {gate.Sequence}).");
             }
 
-            await Task.Delay(5);
+            await Task.Delay(PollInterval);
         }
     }
 

@@ -133,7 +133,7 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
 
     /// <summary>
     /// Load on one replica only; the idle one sends nothing, so only the monitor's transition (decided from the loaded
-    /// replica's outcome reports) can open its circuit. Its <c>/health</c> is polled every 5 ms.
+    /// replica's outcome reports) can open its circuit. Its <c>/health</c> is polled every <see cref="BenchSystem.PollInterval"/>.
     /// </summary>
     private async Task<OneSidedRun> RunOneSidedAsync(McpSession loaded, string idle)
     {
@@ -153,7 +153,7 @@ internal sealed class FastFailBenchmark(BenchSystem system, int ratePerReplica, 
                 break;
             }
 
-            await Task.Delay(5);
+            await Task.Delay(BenchSystem.PollInterval);
         }
 
         return new OneSidedRun(Classify(await load, t0), idleOpen);

@@ -25,5 +25,7 @@ var text = report.ToString();
 Console.WriteLine(text);
 if (arguments.Output is { } output)
 {
-    await File.WriteAllTextAsync(output, text);
+    // The newest run goes first; earlier ones stay below it (runs on a loaded machine are kept, marked by their load).
+    var earlier = File.Exists(output) ? await File.ReadAllTextAsync(output) : "";
+    await File.WriteAllTextAsync(output, text + Report.Earlier(earlier));
 }

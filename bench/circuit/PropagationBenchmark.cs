@@ -13,7 +13,7 @@ internal sealed class ReplicaPropagation
 
     /// <summary>
     /// Seen from outside: from sending the admin request to this replica's <c>/health</c> showing the transition,
-    /// polled every 5 ms (ms). An upper bound: it adds the admin call's round trip and the polling.
+    /// polled every <see cref="BenchSystem.PollInterval"/> (ms). An upper bound: it adds the admin call's round trip and the polling.
     /// </summary>
     public List<double> External { get; } = [];
 

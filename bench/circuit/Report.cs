@@ -19,7 +19,7 @@ internal sealed class Report
         _text.AppendLine(c, $"Recorded by `bench/circuit` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         _text.AppendLine();
         _text.AppendLine(c, $"- Machine: {Environment.ProcessorCount} cores (`nproc`), {CpuModel()}, .NET SDK {DotnetVersion()} (`dotnet --version`)");
-        _text.AppendLine(c, $"- Load average (`uptime`) at the start: {loadAtStart}; at the end: LOAD_AT_END");
+        _text.AppendLine(c, $"- Load average (`uptime`) at the start: {loadAtStart}; at the end: LOAD_AT_END (on {Environment.ProcessorCount} cores, a load above {Environment.ProcessorCount} means other work competed for the CPU)");
         _text.AppendLine("- Build (once): `dotnet build bench/circuit -c Release` (builds the AppHost and, through it, the services in Release)");
         _text.AppendLine(c, $"- Command (builds nothing): `{command}`");
         _text.AppendLine(c, $"- Settings: every circuit, monitor and reporting default (breaker 5 consecutive failures, outcome reports every 250 ms, probes every 5 s), rate limits raised out of the way; {arguments.Cycles} isolate/reset cycles after {PropagationBenchmark.WarmUpCycles} not counted; {arguments.Runs} fast-fail runs at {arguments.Rate} calls/s per replica and {arguments.OneSidedRuns} with load on one replica, {arguments.Window.TotalSeconds:0.#} s each");
@@ -46,7 +46,7 @@ internal sealed class Report
             once `/health` shows the transition's sequence. *Manual*: isolate and reset through
             `POST /api/backends/flaky/isolate|reset`; *automatic*: the monitor's own trip during the fast-fail runs.
             *External* is an upper bound seen from outside: from sending the admin request to `/health` showing the
-            transition (adds the admin round trip and 5 ms polling).
+            transition (adds the admin round trip and up to one 20 ms poll interval).
             """);
         _text.AppendLine();
         _text.AppendLine("| replica | kind | samples | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |");
@@ -84,9 +84,10 @@ internal sealed class Report
             moment each call was actually sent: *first -32007* is the first refused call; *fast-failing from* is the
             first call from which every later call on that replica was refused with -32007 (so the gate no longer calls
             the backend), both from t0. The two differ when concurrent requests reach the gate out of the order they
-            were sent (a busy machine, new connections): the second is the conservative figure, and the one judged. *Through* counts calls after t0 that were not refused (they reached the failing backend). The
-            last column checks that refused calls stay away from the backend: `tools/call` requests the backend received
-            during the window's last second / calls sent in that second that the gateway did not refuse.
+            were sent (a busy machine, new connections): the second is the conservative figure, and the one judged.
+            *Through* counts calls after t0 that were not refused (they reached the failing backend). The last column
+            checks that refused calls stay away from the backend: `tools/call` requests the backend received during
+            the window's last second / calls sent in that second that the gateway did not refuse.
             """);
         _text.AppendLine();
         _text.AppendLine("| run | replica | first -32007 (ms) | fast-failing from (ms) | through (by code) | refused | calls | backend calls in last s / not refused |");
@@ -120,7 +121,8 @@ internal sealed class Report
         _text.AppendLine("""
             With load on both replicas each trips its own local breaker. Here only `proxy` sends calls; `proxy-2`
             sends none, so only the monitor's transition, decided from `proxy`'s outcome reports, can open its circuit.
-            *Idle replica Open* is from t0 to `proxy-2`'s `/health` showing the circuit Open (polled every 5 ms).
+            *Idle replica Open* is from t0 to `proxy-2`'s `/health` showing the circuit Open (polled every 20 ms,
+            so up to 20 ms late).
             """);
         _text.AppendLine();
         _text.AppendLine("| run | `proxy` fast-failing from (ms) | `proxy-2` (no traffic) Open after (ms) |");
@@ -138,6 +140,18 @@ internal sealed class Report
 
     public override string ToString() =>
         _text.ToString().Replace("LOAD_AT_END", LoadAverage(), StringComparison.Ordinal);
+
+    /// <summary>A previous results file, its headings one level down, to keep below the newest run.</summary>
+    public static string Earlier(string previous)
+    {
+        if (string.IsNullOrWhiteSpace(previous))
+        {
+            return "";
+        }
+
+        var demoted = previous.Split('\n').Select(line => line.StartsWith('#') ? "#" + line : line);
+        return "---\n\n# Earlier runs\n\n" + string.Join('\n', demoted).TrimEnd() + "\n";
+    }
 
     public static string LoadAverage() =>
         string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
