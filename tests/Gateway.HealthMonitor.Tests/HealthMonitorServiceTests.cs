@@ -160,6 +160,22 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
         _monitor = Create("monitor-a");
     }
 
+    [Fact]
+    public async Task A_standby_never_forwards_a_request_that_was_already_forwarded()
+    {
+        await WaitForAsync(_monitor, v => v.Leader);
+        await using var standby = Create("monitor-b");
+        await WaitForAsync(standby, v => !v.Leader && v.InstanceId == "monitor-b");
+        using var admin = standby.CreateClient(MonitorFactory.AdminKey);
+        admin.DefaultRequestHeaders.Add(LeaderForwarder.ForwardedByHeader, "monitor-c");
+
+        var response = await admin.PostAsync("/api/backends/local/isolate", null);
+
+        // Leadership moved while the request travelled: the caller retries, instead of the request bouncing around.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("leadership moved", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private static readonly JsonSerializerOptions Json = CircuitSnapshotFormat.JsonOptions;
 
     private MonitorFactory Create(string instance) => new(garnet.ConnectionString, _prefix, instance, _backend.Url);
