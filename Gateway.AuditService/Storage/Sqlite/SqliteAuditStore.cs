@@ -153,6 +153,19 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Busy or locked (another writer, a checkpoint), out of memory, I/O and disk-full errors, a file that cannot be
+    /// opened: all about the database's state, not the rows. Anything else (a constraint, a value SQLite rejects, a
+    /// missing table) will fail the same way every time.
+    /// </summary>
+    public bool IsTransient(Exception exception) => exception switch
+    {
+        SqliteException sqlite => (sqlite.SqliteErrorCode & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_NOMEM
+            or raw.SQLITE_IOERR or raw.SQLITE_FULL or raw.SQLITE_CANTOPEN or raw.SQLITE_PROTOCOL,
+        IOException or UnauthorizedAccessException => true,
+        _ => false,
+    };
+
     public Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken) =>
         _queries.QueryAsync(filter, after, limit, cancellationToken);
 
