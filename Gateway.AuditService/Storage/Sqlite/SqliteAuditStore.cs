@@ -209,7 +209,13 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             await connection.OpenAsync(cancellationToken);
             // FULL: a committed batch survives power loss, not only a process crash; one fsync per batch is cheap.
             // A 64 MB page cache keeps the upper levels of the seven indexes in memory; the 2 MB default thrashed.
-            await AuditSchema.ExecuteAsync(connection, null, "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536", cancellationToken);
+            // Checkpointing every 16,384 WAL pages (64 MB) instead of SQLite's 1,000: an index page that many batches
+            // touch is copied to the database once per checkpoint, not once per 4 MB of WAL. It cut the store's CPU per
+            // event by about a fifth (bench/results/audit-ingest.md) and changes nothing about durability: every
+            // commit is still synced to the WAL.
+            await AuditSchema.ExecuteAsync(connection, null,
+                "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384",
+                cancellationToken);
             return connection;
         }
         catch
