@@ -21,7 +21,7 @@ internal static class IngestBenchmark
         var total = args.Int("events", 300_000);
         var warmup = args.Int("warmup", 100_000);
         var rate = args.Int("rate", 25_000);
-        var batchSize = args.Int("batch", 200);
+        var batchSize = args.Int("batch", 1_000);
         var measured = new List<ProcessCpu>();
         if (args.Int("service-pid", 0) is > 0 and var servicePid)
         {
@@ -31,6 +31,11 @@ internal static class IngestBenchmark
         if (args.Int("broker-pid", 0) is > 0 and var brokerPid)
         {
             measured.Add(new ProcessCpu(brokerPid, "RabbitMQ"));
+        }
+
+        if (args.Int("db-pid", 0) is > 0 and var databasePid)
+        {
+            measured.Add(new ProcessCpu(databasePid, "PostgreSQL (postmaster and its backends)", WithChildren: true));
         }
 
         measured.Add(new ProcessCpu(Environment.ProcessId, "publisher (this process, incl. commit polling)"));
