@@ -15,9 +15,9 @@ internal sealed class AuditIngestionOptions
     public string QueueName { get; set; } = "audit-events";
 
     /// <summary>
-    /// Most messages in one batch, hence in one database transaction. Default: 20. A proxy message carries up to 1,000
-    /// events, so a batch holds up to 20,000 events, and the prefetch (this limit times
-    /// <see cref="BatchConcurrencyLimit"/> + 1) bounds the events held in memory while a backlog drains to 60,000.
+    /// Most messages in one batch, hence in one database transaction. Default: 20. A proxy message carries up to 200
+    /// events (up to 10,000 if configured), so this also bounds the events in one transaction and, through the prefetch
+    /// (this limit times <see cref="BatchConcurrencyLimit"/> + 1), the events held in memory while a backlog drains.
     /// </summary>
     [Range(1, 10_000)]
     public int BatchMessageLimit { get; set; } = 20;

@@ -19,13 +19,13 @@ public sealed class AuditOptions
     public int BufferCapacity { get; set; } = 10_000;
 
     /// <summary>
-    /// Most events sent in one <c>AuditEventBatch</c>. Default: 1,000. Batches only fill up under load (below
-    /// 1,000 events per <see cref="BatchDelay"/> the delay sends them), and there every message the broker and the audit
-    /// service handle costs a fixed share of CPU besides its events: 1,000 per message took RabbitMQ's CPU per event
-    /// from about 11 µs to about 6.5 µs compared with 200 (bench/results/audit-ingest.md).
+    /// Most events sent in one <c>AuditEventBatch</c>. Default: 200. Larger messages cost the broker and the audit
+    /// service a little less CPU per event, but with 500 and 1,000 events per message the audit service's SQLite
+    /// ingest rate fell by a third to a half (bench/results/audit-ingest.md); such bodies exceed 85 KB and are
+    /// allocated on the large object heap, the suspected cause.
     /// </summary>
     [Range(1, 10_000)]
-    public int BatchSize { get; set; } = 1_000;
+    public int BatchSize { get; set; } = 200;
 
     /// <summary>How long a partial batch waits for more events before it is sent. Default: 50 ms.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]

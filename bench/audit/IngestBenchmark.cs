@@ -21,7 +21,7 @@ internal static class IngestBenchmark
         var total = args.Int("events", 300_000);
         var warmup = args.Int("warmup", 100_000);
         var rate = args.Int("rate", 25_000);
-        var batchSize = args.Int("batch", 1_000);
+        var batchSize = args.Int("batch", 200);
         var measured = new List<ProcessCpu>();
         if (args.Int("service-pid", 0) is > 0 and var servicePid)
         {

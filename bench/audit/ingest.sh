@@ -3,12 +3,12 @@
 #   bench/audit/ingest.sh sqlite|postgres [events] [rate] [events-per-message]
 # Starts RabbitMQ and the audit database with the AppHost (free ports, a fresh run folder), runs the audit service's
 # Release DLL itself (so its PID, hence its CPU, is known), runs Gateway.Bench.Audit ingest against both, and stops
-# everything. Defaults: 300,000 events after a 100,000-event warm-up, offered at 20,000 events/s, 1,000 per message.
+# everything. Defaults: 300,000 events after a 100,000-event warm-up, offered at 20,000 events/s, 200 per message (the proxy default).
 set -euo pipefail
 engine=${1:?usage: bench/audit/ingest.sh sqlite|postgres [events] [rate] [events-per-message]}
 events=${2:-300000}
 rate=${3:-20000}
-batch=${4:-1000}
+batch=${4:-200}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
