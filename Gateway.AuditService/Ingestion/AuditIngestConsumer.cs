@@ -151,8 +151,8 @@ internal sealed partial class AuditIngestConsumer(
     /// backoff: the messages stay unacknowledged, so nothing is lost and nothing is moved to the error queue for an
     /// outage. A permanent failure (the database refuses some row) is pinned down by committing each message on its own,
     /// then each event of a refused proxy batch on its own; what is still refused goes to the error queue with the
-    /// database's reason, and the rest is stored. A write in progress is not cancelled at shutdown, so the batch in hand is finished; only the wait between
-    /// attempts is.
+    /// database's reason, and the rest is stored. A write in progress is not cancelled at shutdown, so the batch in hand
+    /// is finished; only the wait between attempts is.
     /// </summary>
     private async Task CommitAsync(List<Admitted> admitted, CancellationToken cancellationToken)
     {
@@ -180,7 +180,7 @@ internal sealed partial class AuditIngestConsumer(
                 continue;
             }
 
-            if (message.Events.Count == 1)
+            if (message.Message is not AuditEventBatch)
             {
                 await RejectAsync(message.Item, message.Message, Refusal(refused), CommitReason);
                 continue;
@@ -189,7 +189,8 @@ internal sealed partial class AuditIngestConsumer(
             // A proxy batch: only the events the database refuses go, as validation rejects do.
             foreach (var e in message.Events)
             {
-                if (await TryCommitAsync([e], cancellationToken) is { } eventRefused)
+                var eventRefused = message.Events.Count == 1 ? refused : await TryCommitAsync([e], cancellationToken);
+                if (eventRefused is not null)
                 {
                     await RejectAsync(message.Item, e, Refusal(eventRefused), CommitReason);
                 }
