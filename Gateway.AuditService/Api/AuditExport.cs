@@ -22,6 +22,9 @@ internal static class AuditExport
         "decision", "status", "errorCode", "latencyMs", "responseBytes", "argumentsSha256", "arguments", "detail",
     ];
 
+    /// <summary>First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list).</summary>
+    private static readonly SearchValues<char> FormulaStart = SearchValues.Create("=+-@\t\r");
+
     public static async Task WriteNdjsonAsync(IAsyncEnumerable<AuditEvent> events, Stream body, JsonSerializerOptions json, CancellationToken cancellationToken)
     {
         var rows = 0;
@@ -52,27 +55,29 @@ internal static class AuditExport
         await writer.WriteLineAsync(string.Join(',', CsvColumns));
         await foreach (var e in events.WithCancellation(cancellationToken))
         {
-            string?[] fields =
+            // Text that came from the event is neutralised; the values formatted here (ids, times, numbers such as the
+            // negative error codes) are not, or a spreadsheet would read "-32005" as text.
+            string[] fields =
             [
-                e.EventId.ToString(),
-                e.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-                e.Source,
-                e.RequestId,
-                e.SessionId,
-                e.ClientId,
-                e.Method,
-                e.Target,
-                e.Backend,
-                e.Decision.ToString(),
-                e.Status,
-                e.ErrorCode?.ToString(CultureInfo.InvariantCulture),
-                e.LatencyMs.ToString("R", CultureInfo.InvariantCulture),
-                e.ResponseBytes.ToString(CultureInfo.InvariantCulture),
-                e.ArgumentsSha256,
-                e.Arguments,
-                e.Detail,
+                Escape(e.EventId.ToString()),
+                Escape(e.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
+                Text(e.Source),
+                Text(e.RequestId),
+                Text(e.SessionId),
+                Text(e.ClientId),
+                Text(e.Method),
+                Text(e.Target),
+                Text(e.Backend),
+                Escape(e.Decision.ToString()),
+                Text(e.Status),
+                Escape(e.ErrorCode?.ToString(CultureInfo.InvariantCulture)),
+                Escape(e.LatencyMs.ToString("R", CultureInfo.InvariantCulture)),
+                Escape(e.ResponseBytes.ToString(CultureInfo.InvariantCulture)),
+                Text(e.ArgumentsSha256),
+                Text(e.Arguments),
+                Text(e.Detail),
             ];
-            await writer.WriteLineAsync(string.Join(',', fields.Select(Escape)));
+            await writer.WriteLineAsync(string.Join(',', fields));
             if (++rows % FlushEvery == 0)
             {
                 await writer.FlushAsync(cancellationToken);
@@ -81,6 +86,15 @@ internal static class AuditExport
 
         await writer.FlushAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// A text field written by a client or a backend (tool names, URIs, ids, details): when it starts with a character
+    /// a spreadsheet takes as the start of a formula (<c>= + - @</c>, tab, carriage return), it gets a leading
+    /// apostrophe, so opening the export never evaluates what a caller put into the audit log (CSV injection). Then
+    /// escaped as <see cref="Escape"/>.
+    /// </summary>
+    internal static string Text(string? field) =>
+        Escape(field is { Length: > 0 } && FormulaStart.Contains(field[0]) ? "'" + field : field);
 
     /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, and quotes inside it doubled.</summary>
     internal static string Escape(string? field)

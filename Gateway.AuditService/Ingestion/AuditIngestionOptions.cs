@@ -14,9 +14,13 @@ internal sealed class AuditIngestionOptions
     [Required, RegularExpression("^[a-z0-9][a-z0-9_.-]{0,200}$")]
     public string QueueName { get; set; } = "audit-events";
 
-    /// <summary>Most messages in one batch, hence in one database transaction. Default: 100.</summary>
+    /// <summary>
+    /// Most messages in one batch, hence in one database transaction. Default: 20. A proxy message carries up to 200
+    /// events (up to 10,000 if configured), so this also bounds the events in one transaction and, through the prefetch
+    /// (this limit times <see cref="BatchConcurrencyLimit"/> + 1), the events held in memory while a backlog drains.
+    /// </summary>
     [Range(1, 10_000)]
-    public int BatchMessageLimit { get; set; } = 100;
+    public int BatchMessageLimit { get; set; } = 20;
 
     /// <summary>Longest a partial batch waits for more messages before it is committed anyway. Default: 50 ms.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
@@ -29,4 +33,11 @@ internal sealed class AuditIngestionOptions
     /// <summary>Longest wait between attempts to commit a batch while the database is unreachable. Default: 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan CommitRetryMaxInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest wait for the broker to take a rejected message on the error queue. When it passes, the batch fails and
+    /// its messages are redelivered instead of being acknowledged without their reject. Default: 10 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan ErrorQueueSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

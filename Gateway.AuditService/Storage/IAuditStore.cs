@@ -21,6 +21,13 @@ internal interface IAuditStore
     /// </summary>
     Task<int> AppendAsync(IReadOnlyCollection<AuditEvent> events, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether <paramref name="exception"/>, thrown by <see cref="AppendAsync"/>, says the database is away or busy (so
+    /// the same batch will commit later and is retried) rather than that it refuses these rows (so retrying can never
+    /// succeed and the offending message goes to the error queue).
+    /// </summary>
+    bool IsTransient(Exception exception);
+
     Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken);
 
     Task<AuditEvent?> FindAsync(Guid eventId, CancellationToken cancellationToken);

@@ -23,7 +23,7 @@ internal sealed record BenchArguments(string Mode, IReadOnlyDictionary<string, s
 
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: ingest --messaging <amqp uri> --auditdb <conn> [--events N] [--rate N/s] [--batch N]");
+        Console.Error.WriteLine("usage: ingest --messaging <amqp uri> --auditdb <conn> [--events N] [--warmup N] [--rate N/s] [--batch N] [--service-pid PID] [--broker-pid PID] [--db-pid PID]");
         Console.Error.WriteLine("       query --auditdb <conn> [--rows N] [--runs N]");
         return 2;
     }

@@ -1,7 +1,7 @@
 using Gateway.Bench.Audit;
 
 // Usage:
-//   ingest --messaging amqp://guest:guest@127.0.0.1:5672/ --auditdb "<connection string>" [--events 300000] [--rate 25000] [--batch 100]
+//   ingest --messaging amqp://guest:guest@127.0.0.1:5672/ --auditdb "<connection string>" [--events 300000] [--warmup 100000] [--rate 25000] [--batch 200] [--service-pid P] [--broker-pid P] [--db-pid P]
 //   store  --auditdb "<connection string>" [--events 200000] [--batch 5000]
 //   query  --auditdb "<connection string>" [--rows 10000000] [--runs 200]
 // The ingest mode needs a running broker and audit service writing to the same database; see bench/audit/README.md.

@@ -92,6 +92,19 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable
         return inserted;
     }
 
+    /// <summary>
+    /// Npgsql's own judgement (connection refused or lost, timeouts, serialization failures, the server shutting down or
+    /// short of resources), plus the SQLSTATE classes that mean the same: 08 connection, 53 insufficient resources,
+    /// 57 operator intervention, 58 system error. A data or schema error (22, 23, 42, ...) is permanent.
+    /// </summary>
+    public bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.IsTransient || postgres.SqlState[..2] is "08" or "53" or "57" or "58",
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException,
+        IOException or System.Net.Sockets.SocketException or TimeoutException => true,
+        _ => false,
+    };
+
     public Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken) =>
         _queries.QueryAsync(filter, after, limit, cancellationToken);
 

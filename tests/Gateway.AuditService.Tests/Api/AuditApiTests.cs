@@ -111,6 +111,30 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas_but_keeps_numbers()
+    {
+        var e = SampleEvents.Call(client: _client) with
+        {
+            Target = "=HYPERLINK(\"http://x\",\"y\")",
+            Backend = "+1",
+            RequestId = "@SUM(A1)",
+            Detail = "-2+3",
+            SessionId = "\tx",
+            Arguments = "\rx",
+            ErrorCode = -32005,
+        };
+        await factory.Store.AppendAsync([e], default);
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        using var response = await http.GetAsync(new Uri($"/api/audit/export?format=csv&client={_client}", UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.EndsWith(
+            $"{e.EventId},2026-11-01T12:00:00.0000000Z,proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3\r\n",
+            text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stats_cover_the_requested_window()
     {
         var to = SampleEvents.Epoch.AddYears(-1);

@@ -3,6 +3,7 @@ using Gateway.AuditService.Tests.Infrastructure;
 using Gateway.Contracts.Circuit;
 using Gateway.Contracts.Messages;
 using MassTransit;
+using Microsoft.Data.Sqlite;
 
 namespace Gateway.AuditService.Tests.Ingestion;
 
@@ -84,5 +85,43 @@ public sealed class AuditIngestConsumerTests
             (stored[0].Decision, stored[0].Status, stored[0].ClientId, stored[0].Backend, stored[0].Detail, stored[0].Timestamp));
         Assert.Equal(TransitionRecords.DeterministicId(nameof(CircuitStateChanged), "everything", 41), stored[0].EventId);
         Assert.Equal((AuditDecision.Transition, "unhealthy", "probe timed out"), (stored[1].Decision, stored[1].Status, stored[1].Detail));
+    }
+
+    [Fact]
+    public async Task A_commit_the_database_refuses_rejects_only_the_refused_event_and_stores_the_rest()
+    {
+        var poison = SampleEvents.Call() with { Detail = "the database refuses this one" };
+        await using var ingest = await IngestionHarness.StartAsync(store => new FaultyAuditStore(store, events =>
+            events.Any(e => e.EventId == poison.EventId) ? new SqliteException("CHECK constraint failed: detail", 19) : null));
+        var good = SampleEvents.Stream(3);
+        var single = SampleEvents.Call();
+
+        var batch = await ingest.PublishAsync(new AuditEventBatch([good[0], poison, good[1], good[2]]));
+        var alone = await ingest.PublishAsync(single);
+        await ingest.ConsumedAsync<AuditEventBatch>(m => m.MessageId == batch);
+        await ingest.ConsumedAsync<AuditEvent>(m => m.MessageId == alone);
+
+        Assert.Equal(good.Append(single).Select(e => e.EventId).Order(), (await ingest.StoredAsync()).Select(e => e.EventId).Order());
+        var (message, reason, kind) = Assert.Single(ingest.RejectedWithKind());
+        Assert.Equal(poison.EventId, ((AuditEvent)message).EventId);
+        Assert.Equal(AuditIngestConsumer.CommitReason, kind);
+        Assert.Contains("CHECK constraint failed: detail", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_locked_database_is_retried_until_the_batch_commits_and_nothing_is_rejected()
+    {
+        var failures = 2;
+        FaultyAuditStore? faulty = null;
+        await using var ingest = await IngestionHarness.StartAsync(store => faulty = new FaultyAuditStore(store, _ =>
+            Interlocked.Decrement(ref failures) >= 0 ? new SqliteException("database is locked", 6) : null));
+        var events = SampleEvents.Stream(3);
+
+        var sent = await ingest.PublishAsync(new AuditEventBatch(events));
+        await ingest.ConsumedAsync<AuditEventBatch>(m => m.MessageId == sent);
+
+        Assert.Equal(events.Select(e => e.EventId).Order(), (await ingest.StoredAsync()).Select(e => e.EventId).Order());
+        Assert.Empty(ingest.Rejected());
+        Assert.Equal(3, faulty!.Appends);
     }
 }

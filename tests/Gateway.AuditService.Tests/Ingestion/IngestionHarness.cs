@@ -16,9 +16,12 @@ internal sealed class IngestionHarness : IAsyncDisposable
     private readonly TempDirectory _folder;
     private readonly ServiceProvider _services;
 
-    private IngestionHarness(TempDirectory folder, ServiceProvider services, IAuditStore store)
+    private readonly IAuditStore _sqlite;
+
+    private IngestionHarness(TempDirectory folder, ServiceProvider services, IAuditStore store, IAuditStore sqlite)
     {
         _folder = folder;
+        _sqlite = sqlite;
         _services = services;
         Store = store;
         Harness = services.GetRequiredService<ITestHarness>();
@@ -28,11 +31,13 @@ internal sealed class IngestionHarness : IAsyncDisposable
 
     public IAuditStore Store { get; }
 
-    public static async Task<IngestionHarness> StartAsync()
+    /// <param name="wrapStore">Puts a test double in front of the real SQLite store (to inject commit failures).</param>
+    public static async Task<IngestionHarness> StartAsync(Func<IAuditStore, IAuditStore>? wrapStore = null)
     {
         var folder = new TempDirectory();
-        var store = StorageExtensions.Create($"Data Source={folder.File("audit.db")}", TimeProvider.System);
-        await store.MigrateAsync(default);
+        var sqlite = StorageExtensions.Create($"Data Source={folder.File("audit.db")}", TimeProvider.System);
+        await sqlite.MigrateAsync(default);
+        var store = wrapStore?.Invoke(sqlite) ?? sqlite;
         var services = new ServiceCollection()
             .AddSingleton(store)
             .AddSingleton(TimeProvider.System)
@@ -46,7 +51,7 @@ internal sealed class IngestionHarness : IAsyncDisposable
             })
             .AddOptions<AuditIngestionOptions>().Configure(o => o.BatchTimeLimit = TimeSpan.FromMilliseconds(20)).Services
             .BuildServiceProvider(validateScopes: true);
-        var harness = new IngestionHarness(folder, services, store);
+        var harness = new IngestionHarness(folder, services, store, sqlite);
         await harness.Harness.Start();
         return harness;
     }
@@ -73,9 +78,13 @@ internal sealed class IngestionHarness : IAsyncDisposable
 
     /// <summary>Messages the consumer sent to the error queue, with the reason header.</summary>
     public IEnumerable<(object Message, string? Reason)> Rejected() =>
+        RejectedWithKind().Select(r => (r.Message, r.Reason));
+
+    /// <summary>Messages the consumer sent to the error queue, with the reason and <c>MT-Reason</c> headers.</summary>
+    public IEnumerable<(object Message, string? Reason, string? Kind)> RejectedWithKind() =>
         Harness.Sent.Select(_ => true)
             .Where(s => s.Context.DestinationAddress?.AbsolutePath.EndsWith("audit-events_error", StringComparison.Ordinal) == true)
-            .Select(s => (s.MessageObject, s.Context.Headers.Get<string>(AuditIngestConsumer.ReasonHeader)));
+            .Select(s => (s.MessageObject, s.Context.Headers.Get<string>(AuditIngestConsumer.ReasonHeader), s.Context.Headers.Get<string>("MT-Reason")));
 
     public async Task<List<Contracts.Messages.AuditEvent>> StoredAsync()
     {
@@ -92,7 +101,7 @@ internal sealed class IngestionHarness : IAsyncDisposable
     {
         await Harness.Stop();
         await _services.DisposeAsync();
-        if (Store is IAsyncDisposable disposable)
+        if (_sqlite is IAsyncDisposable disposable)
         {
             await disposable.DisposeAsync();
         }

@@ -27,4 +27,46 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
 
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task A_version_1_file_is_migrated_to_the_client_status_index_and_keeps_its_rows()
+    {
+        var path = _folder.File("v1.db");
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await AuditSchema.ExecuteAsync(connection, transaction,
+                "CREATE TABLE audit_schema (version INTEGER NOT NULL PRIMARY KEY, description TEXT NOT NULL, applied_us INTEGER NOT NULL)", default);
+            foreach (var statement in AuditSchema.Migrations(AuditSchema.SqliteTypes)[0].Statements)
+            {
+                await AuditSchema.ExecuteAsync(connection, transaction, statement, default);
+            }
+
+            await AuditSchema.ExecuteAsync(connection, transaction, "INSERT INTO audit_schema VALUES (1, 'v1', 0)", default);
+            await transaction.CommitAsync();
+        }
+
+        var store = StorageExtensions.Create($"Data Source={path}", TimeProvider.System);
+        await using var disposable = (IAsyncDisposable)store;
+        await store.AppendAsync([SampleEvents.Call(status: "circuit_open")], default);
+        await store.MigrateAsync(default);
+
+        await using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        await check.OpenAsync();
+        await using var command = check.CreateCommand();
+        command.CommandText =
+            "SELECT (SELECT MAX(version) FROM audit_schema) || ' ' || " +
+            "(SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_audit_events_client_status')";
+        Assert.Equal("2 1", (string?)await command.ExecuteScalarAsync());
+        command.CommandText =
+            "EXPLAIN QUERY PLAN SELECT * FROM audit_events WHERE client_id = 'alice' AND status = 'circuit_open' ORDER BY ts_us DESC";
+        await using (var plan = await command.ExecuteReaderAsync())
+        {
+            Assert.True(await plan.ReadAsync());
+            Assert.Equal("SEARCH audit_events USING INDEX ix_audit_events_client_status (client_id=? AND status=?)", plan.GetString(3));
+        }
+
+        Assert.Single((await store.QueryAsync(new AuditFilter { ClientId = "alice", Status = "circuit_open" }, null, 10, default)).Items);
+    }
 }

@@ -1,0 +1,42 @@
+using Gateway.AuditService.Storage;
+using Gateway.Contracts.Messages;
+
+namespace Gateway.AuditService.Tests.Ingestion;
+
+/// <summary>
+/// The real store behind a switch: <c>fault</c> sees every append and may throw instead of letting it through, so a
+/// test decides which commits fail and how. Transience is judged by the real store, as in production.
+/// </summary>
+internal sealed class FaultyAuditStore(IAuditStore inner, Func<IReadOnlyCollection<AuditEvent>, Exception?> fault) : IAuditStore
+{
+    private int _appends;
+
+    /// <summary>Append attempts so far, failed ones included.</summary>
+    public int Appends => Volatile.Read(ref _appends);
+
+    public string Engine => inner.Engine;
+
+    public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
+
+    public Task<int> AppendAsync(IReadOnlyCollection<AuditEvent> events, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _appends);
+        return fault(events) is { } exception ? Task.FromException<int>(exception) : inner.AppendAsync(events, cancellationToken);
+    }
+
+    public bool IsTransient(Exception exception) => inner.IsTransient(exception);
+
+    public Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken) =>
+        inner.QueryAsync(filter, after, limit, cancellationToken);
+
+    public Task<AuditEvent?> FindAsync(Guid eventId, CancellationToken cancellationToken) => inner.FindAsync(eventId, cancellationToken);
+
+    public IAsyncEnumerable<AuditEvent> ExportAsync(AuditFilter filter, CancellationToken cancellationToken) =>
+        inner.ExportAsync(filter, cancellationToken);
+
+    public Task<AuditStats> StatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        inner.StatsAsync(from, to, cancellationToken);
+
+    public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken) =>
+        inner.DeleteOlderThanAsync(cutoff, batchSize, cancellationToken);
+}
