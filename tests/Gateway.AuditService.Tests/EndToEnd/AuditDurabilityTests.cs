@@ -89,6 +89,26 @@ public sealed class AuditDurabilityTests
     }
 
     [Fact]
+    public async Task A_bus_unhealthy_past_the_stall_timeout_restarts_the_service_and_loses_nothing()
+    {
+        await using var system = await AuditSystem.StartAsync(configure: model => model
+            .WithEnvironment("audit", "Gateway__Audit__Ingestion__StallTimeout", "00:00:04")
+            .WithEnvironment("audit", "Gateway__Audit__Ingestion__StallCheckInterval", "00:00:00.500"));
+        var client = NewClient();
+        var events = SampleEvents.Stream(StreamSize / 10, client: client);
+        var before = system.App.GetResource("audit");
+
+        await system.App.StopResourceAsync("messaging");
+        await WaitUntilAsync(() => system.App.GetResource("audit").Restarts > before.Restarts, Settle);
+        Assert.Equal(Gateway.AuditService.Ingestion.IngestionStallWatchdog.StalledExitCode, system.App.GetResource("audit").LastExitCode);
+        await system.App.StartResourceAsync("messaging");
+        await PublishStreamAsync(system, events);
+
+        var stored = await system.WaitForStoredAsync(client, s => s.Count >= events.Count, Settle);
+        AssertExactlyOnce(events, stored);
+    }
+
+    [Fact]
     public async Task Sigterm_mid_stream_exits_zero_and_a_restart_stores_the_rest()
     {
         await using var system = await AuditSystem.StartAsync();
@@ -104,6 +124,15 @@ public sealed class AuditDurabilityTests
 
         var stored = await system.WaitForStoredAsync(client, s => s.Count >= events.Count, Settle);
         AssertExactlyOnce(events, stored);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!condition())
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), deadline.Token);
+        }
     }
 
     private static string NewClient() => "e2e-" + Guid.NewGuid().ToString("N")[..8];

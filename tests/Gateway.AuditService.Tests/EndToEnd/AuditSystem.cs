@@ -31,10 +31,12 @@ internal sealed class AuditSystem : IAsyncDisposable
     public IBusControl Bus { get; }
 
     /// <param name="postgres">Store in a private PostgreSQL server instead of the default SQLite file.</param>
-    public static async Task<AuditSystem> StartAsync(bool postgres = false)
+    /// <param name="configure">Changes to the model before it starts, e.g. the audit service's environment.</param>
+    public static async Task<AuditSystem> StartAsync(bool postgres = false, Action<GatewayTestingBuilder>? configure = null)
     {
         var builder = GatewayTestingBuilder.Create(configuration => configuration.AddInMemoryCollection(
             new Dictionary<string, string?> { ["AppHost:AuditDb"] = postgres ? "postgres" : "sqlite" }));
+        configure?.Invoke(builder);
         // "everything" only because the gateway.json the audit service is given names it as a backend: StartOnly does
         // not follow that edge yet (KeyNotFoundException 'everything' without it).
         var app = await builder.StartOnly("audit", "everything").StartAsync();
