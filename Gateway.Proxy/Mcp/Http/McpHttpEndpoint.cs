@@ -7,7 +7,6 @@ using Gateway.Proxy.Pipeline;
 using Gateway.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Proxy.Mcp.Http;
 
@@ -26,6 +25,12 @@ internal sealed class McpHttpEndpoint(
 {
     private static readonly byte[] s_eventPrefix = "event: message\ndata: "u8.ToArray();
     private static readonly byte[] s_eventSuffix = "\n\n"u8.ToArray();
+
+    /// <summary>
+    /// The identity of each authenticated principal. The API-key handler builds one principal per client and
+    /// configuration, so this holds one entry per client; entries go with their principal after a reload.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Security.Claims.ClaimsPrincipal, ClientIdentity> s_identities = new();
 
     public async Task PostAsync(HttpContext http)
     {
@@ -58,8 +63,10 @@ internal sealed class McpHttpEndpoint(
             return;
         }
 
-        using var timeout = new CancellationTokenSource(settings.RequestTimeout, time);
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
+        // Cancelled when the request timeout passes or the client goes away: one source and a registration rather
+        // than a timer source plus a linked one, on every call.
+        using var cancellation = new CancellationTokenSource(settings.RequestTimeout, time);
+        using var aborted = http.RequestAborted.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), cancellation);
         ReadOnlyMemory<byte>? body;
         try
         {
@@ -154,7 +161,7 @@ internal sealed class McpHttpEndpoint(
                 await WriteJsonAsync(http, StatusCodes.Status200OK, response!);
             }
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
         {
             if (!http.Response.HasStarted)
             {
@@ -296,8 +303,12 @@ internal sealed class McpHttpEndpoint(
 
     private async Task<ClientIdentity?> AuthenticateAsync(HttpContext http)
     {
-        var result = await http.AuthenticateAsync(GatewayAuth.Scheme);
-        if (!result.Succeeded || result.Principal.GetClientId() is not { } clientId)
+        // The authentication middleware has already run the default (API key) scheme; its result is reused when it
+        // succeeded, so a call authenticates once.
+        var result = http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true } done
+            ? done
+            : await http.AuthenticateAsync(GatewayAuth.Scheme);
+        if (!result.Succeeded || result.Principal.GetClientId() is null)
         {
             var detail = result.Failure is null
                 ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
@@ -315,8 +326,10 @@ internal sealed class McpHttpEndpoint(
             return null;
         }
 
-        var roles = result.Principal.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray();
-        return new ClientIdentity(clientId, roles, result.Principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim));
+        return s_identities.GetValue(result.Principal, static principal => new ClientIdentity(
+            principal.GetClientId()!,
+            principal.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray(),
+            principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim)));
     }
 
     /// <summary>DNS-rebinding protection: refuses Host and Origin values outside the allow-lists (HTTP 403).</summary>
@@ -386,38 +399,43 @@ internal sealed class McpHttpEndpoint(
     /// <summary>Messages about a JSON-answered request can only travel on the session's GET stream.</summary>
     private static IMcpMessageSink NullSink(McpSession? session) => session is null ? DiscardSink.Instance : session.Outbound;
 
+    /// <summary>Whether the media type (parameters such as <c>charset</c> ignored) is <c>application/json</c>.</summary>
     private static bool IsJsonContent(string? contentType) =>
-        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed)
-        && parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+        contentType is not null && MediaType(contentType).Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Which answer formats the <c>Accept</c> header allows. Read as spans rather than through
+    /// <c>MediaTypeHeaderValue</c>, which allocated a parsed object per listed type on every call; quality values are
+    /// ignored, as before.
+    /// </summary>
     private static Accepts Negotiate(Microsoft.Extensions.Primitives.StringValues accept)
     {
-        if (accept.Count == 0)
-        {
-            return Accepts.None;
-        }
-
         var result = Accepts.None;
-        if (MediaTypeHeaderValue.TryParseList(accept, out var types))
+        foreach (var value in accept)
         {
-            foreach (var type in types)
+            foreach (var range in (value ?? "").AsSpan().Split(','))
             {
-                if (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+                var type = MediaType(value.AsSpan()[range]);
+                if (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                    || type.Equals("application/*", StringComparison.OrdinalIgnoreCase) || type.SequenceEqual("*/*"))
                 {
                     result |= Accepts.Json;
                 }
-                else if (type.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+                else if (type.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
                 {
                     result |= Accepts.EventStream;
-                }
-                else if (type.MediaType.Equals("*/*", StringComparison.Ordinal) || type.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase))
-                {
-                    result |= Accepts.Json;
                 }
             }
         }
 
         return result;
+    }
+
+    /// <summary>The media type of one header element: what comes before its parameters, trimmed.</summary>
+    private static ReadOnlySpan<char> MediaType(ReadOnlySpan<char> element)
+    {
+        var parameters = element.IndexOf(';');
+        return (parameters < 0 ? element : element[..parameters]).Trim();
     }
 
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
