@@ -239,7 +239,15 @@ internal sealed class McpHttpEndpoint(
         var version = McpDispatcher.NegotiateVersion(message);
         var capabilities = message.Params.ValueKind == System.Text.Json.JsonValueKind.Object && message.Params.TryGetProperty("capabilities", out var c) ? c : default;
         var session = new McpSession(McpSessionStore.NewSessionId(), client, version, capabilities, settings.SessionBufferSize, time);
-        sessions.Add(session);
+        if (!await sessions.TryAddAsync(session))
+        {
+            await session.DisposeAsync();
+            await WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable, GatewayErrorCodes.TransportError,
+                $"Too many MCP sessions on this gateway (limit {settings.MaxSessions}): end unused sessions with DELETE, or retry later.",
+                message.Id);
+            return;
+        }
+
         http.Response.Headers[McpProtocol.SessionIdHeader] = session.Id;
         await WriteJsonAsync(http, StatusCodes.Status200OK, McpDispatcher.InitializeResult(message.Id, version));
     }

@@ -90,6 +90,28 @@ public sealed class StreamableHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sessions_beyond_the_cap_are_refused_with_503_until_one_ends()
+    {
+        var settings = GatewayFactory.Settings(("alpha", _backend.Url));
+        settings["Gateway:Mcp:MaxSessions"] = "2";
+        await using var gateway = new GatewayFactory(settings);
+        var first = new McpTestClient(gateway.CreateClient());
+        await first.InitializeAsync();
+        await new McpTestClient(gateway.CreateClient()).InitializeAsync();
+
+        using var refused = await new McpTestClient(gateway.CreateClient()).PostAsync(
+            """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""");
+        using var deleted = await first.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/mcp"));
+        var third = new McpTestClient(gateway.CreateClient());
+        await third.InitializeAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.False(refused.Headers.Contains("Mcp-Session-Id"));
+        Assert.Equal(GatewayErrorCodes.TransportError, await ErrorCodeAsync(refused));
+        Assert.False(string.IsNullOrEmpty(third.SessionId));
+    }
+
+    [Fact]
     public async Task Unsupported_protocol_version_header_is_400()
     {
         var client = Client();
