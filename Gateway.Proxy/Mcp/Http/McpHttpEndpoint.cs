@@ -91,6 +91,12 @@ internal sealed class McpHttpEndpoint(
             return;
         }
 
+        if (IsBatch(body.Value.Span))
+        {
+            await HandleBatchAsync(http, body.Value, client, accept, cancellation.Token);
+            return;
+        }
+
         using var message = JsonRpcMessage.TryParse(body.Value, out var parseError);
         if (message is null)
         {
@@ -226,6 +232,117 @@ internal sealed class McpHttpEndpoint(
 
         await sessions.RemoveAsync(session.Id);
         http.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    /// <summary>
+    /// A JSON-RPC batch. Protocol 2025-03-26 allowed them ("an array batching one or more requests and/or
+    /// notifications", or responses); 2025-06-18 removed batching, so later sessions (and stateless requests) get
+    /// 400 with -32600. Each element is answered as if sent alone, except that <c>initialize</c> may not be batched;
+    /// the answers come back as one JSON array (or as SSE events for a client that accepts only those), and a batch
+    /// of notifications and responses only gets 202.
+    /// </summary>
+    private async Task HandleBatchAsync(HttpContext http, ReadOnlyMemory<byte> body, ClientIdentity client, Accepts accept,
+        CancellationToken cancellationToken)
+    {
+        var headerVersion = http.Request.Headers[McpProtocol.ProtocolVersionHeader].ToString();
+        if (headerVersion.Length > 0 && headerVersion != McpProtocol.BatchVersion)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest,
+                $"Invalid Request: JSON-RPC batches are not supported in protocol {headerVersion} (only {McpProtocol.BatchVersion}).");
+            return;
+        }
+
+        if (await FindSessionAsync(http, client) is not { } session)
+        {
+            return;
+        }
+
+        if (session.ProtocolVersion != McpProtocol.BatchVersion)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest,
+                $"Invalid Request: JSON-RPC batches are not supported in protocol {session.ProtocolVersion} (only {McpProtocol.BatchVersion}).");
+            return;
+        }
+
+        List<byte[]> answers;
+        try
+        {
+            using var batch = System.Text.Json.JsonDocument.Parse(body);
+            if (batch.RootElement.GetArrayLength() == 0)
+            {
+                await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest, "Invalid Request: empty batch.");
+                return;
+            }
+
+            var context = new McpRequestContext { Client = client, Session = session, Sink = session.Outbound };
+            var pending = batch.RootElement.EnumerateArray()
+                .Select(element => AnswerBatchElementAsync(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element).ToArray(), context, cancellationToken))
+                .ToArray();
+            answers = [.. (await Task.WhenAll(pending)).OfType<byte[]>()];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.ParseError, "Parse error: the body is not valid JSON.");
+            return;
+        }
+
+        if (answers.Count == 0)
+        {
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        if (!accept.HasFlag(Accepts.Json))
+        {
+            StartEventStream(http);
+            foreach (var answer in answers)
+            {
+                await WriteEventAsync(http.Response.BodyWriter, answer, cancellationToken);
+            }
+
+            return;
+        }
+
+        var array = new ArrayBufferWriter<byte>();
+        array.Write("["u8);
+        for (var i = 0; i < answers.Count; i++)
+        {
+            if (i > 0)
+            {
+                array.Write(","u8);
+            }
+
+            array.Write(answers[i]);
+        }
+
+        array.Write("]"u8);
+        await WriteJsonAsync(http, StatusCodes.Status200OK, array.WrittenSpan.ToArray());
+    }
+
+    /// <summary>One batch element's answer: the response to a request, an error for an invalid one, null otherwise.</summary>
+    private async Task<byte[]?> AnswerBatchElementAsync(byte[] element, McpRequestContext context, CancellationToken cancellationToken)
+    {
+        using var message = JsonRpcMessage.TryParse(element, out var error);
+        if (message is null)
+        {
+            return JsonRpcWriter.Error(default, error.Code, error.Message);
+        }
+
+        if (message.Method == McpMethods.Initialize)
+        {
+            return message.IsRequest
+                ? JsonRpcWriter.Error(message.Id, GatewayErrorCodes.InvalidRequest, "Invalid Request: initialize must not be part of a JSON-RPC batch.")
+                : null;
+        }
+
+        return await dispatcher.HandleAsync(message, context, cancellationToken);
+    }
+
+    /// <summary>Whether the body is a JSON array (a batch): its first non-whitespace byte is '['.</summary>
+    private static bool IsBatch(ReadOnlySpan<byte> body)
+    {
+        var start = body.IndexOfAnyExcept(" \t\r\n"u8);
+        return start >= 0 && body[start] == (byte)'[';
     }
 
     private async Task InitializeAsync(HttpContext http, JsonRpcMessage message, ClientIdentity client, McpOptions settings)
