@@ -14,6 +14,7 @@ namespace Gateway.Proxy.Backends;
 internal sealed class BackendConnections(
     IOptionsMonitor<GatewayOptions> options,
     IOptionsMonitor<McpOptions> mcp,
+    ChildProcessLauncher launcher,
     BackendEvents events,
     TimeProvider time,
     ILoggerFactory loggers) : IAsyncDisposable
@@ -75,7 +76,7 @@ internal sealed class BackendConnections(
 
     private BackendConnection Create(BackendOptions backend, RelayTarget? owner, JsonElement capabilities) => backend.Transport switch
     {
-        BackendTransport.Stdio => new StdioBackendConnection(backend, owner, capabilities, time, events, _logger, mcp.CurrentValue.MaxBackendLineBytes),
+        BackendTransport.Stdio => new StdioBackendConnection(backend, owner, capabilities, time, events, _logger, mcp.CurrentValue.MaxBackendLineBytes, launcher),
         _ => new HttpBackendConnection(backend, owner, capabilities, HttpClientFor(backend.Name), time, events, _logger),
     };
 

@@ -22,6 +22,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly TimeProvider _time;
     private readonly int _maxLineBytes;
+    private readonly ChildProcessLauncher _launcher;
     private readonly CancellationTokenSource _lifetime = new();
     private Process? _process;
     private long _startedAt;
@@ -29,11 +30,12 @@ internal sealed partial class StdioBackendConnection : BackendConnection
     private int _quickDeaths;
 
     public StdioBackendConnection(BackendOptions options, RelayTarget? owner, JsonElement clientCapabilities, TimeProvider time,
-        BackendEvents events, ILogger logger, int maxLineBytes)
+        BackendEvents events, ILogger logger, int maxLineBytes, ChildProcessLauncher launcher)
         : base(options, owner, clientCapabilities, events, logger)
     {
         _time = time;
         _maxLineBytes = maxLineBytes;
+        _launcher = launcher;
     }
 
     public override async ValueTask DisposeAsync()
@@ -59,7 +61,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
             await Task.Delay(wait, _time, cancellationToken);
         }
 
-        Start();
+        await StartAsync();
     }
 
     protected override async Task<JsonDocument> SendRequestAsync(long id, byte[] message, RelayTarget? relay, CancellationToken cancellationToken)
@@ -79,7 +81,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
 
     protected override Task SendMessageAsync(byte[] message, CancellationToken cancellationToken) => WriteAsync(message, cancellationToken);
 
-    private void Start()
+    private async Task StartAsync()
     {
         var command = Options.Command ?? throw new BackendException("protocol", $"Backend '{Backend}' has no Command.");
         var start = new ProcessStartInfo(command)
@@ -106,9 +108,9 @@ internal sealed partial class StdioBackendConnection : BackendConnection
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new BackendException("transport", $"Backend '{Backend}' did not start.");
+            process = await _launcher.StartAsync(start);
         }
-        catch (System.ComponentModel.Win32Exception ex)
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             ScheduleRestart();
             throw new BackendException("transport", $"Backend '{Backend}' could not be started: {ex.Message}", ex);

@@ -42,8 +42,9 @@ public sealed class BoundedLineReaderTests
             Command = "sh",
             Args = ["-c", "read line; head -c 100000 /dev/zero | tr '\\000' a; sleep 60"],
         };
+        using var launcher = new ChildProcessLauncher();
         await using var connection = new StdioBackendConnection(backend, null, default, TimeProvider.System, new BackendEvents(),
-            NullLogger.Instance, maxLineBytes: 4096);
+            NullLogger.Instance, maxLineBytes: 4096, launcher);
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // a hang fails the test instead of blocking it
 
         var error = await Assert.ThrowsAsync<BackendException>(() => connection.RequestAsync("ping", default, null, bound.Token));
