@@ -18,7 +18,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
     public long PeakWorkingSet { get; private set; }
 
-    public static async Task<GatewayProcess> StartAsync(string proxyDll, Uri backend, string spillDirectory)
+    /// <param name="connectionStrings">Redis and bus connection strings (<c>ConnectionStrings__*</c>); none: standalone.</param>
+    public static async Task<GatewayProcess> StartAsync(string proxyDll, Uri backend, string spillDirectory,
+        IReadOnlyDictionary<string, string> connectionStrings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -47,15 +49,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
                 ["Gateway__Backends__0__Stateless"] = "true",
             },
         };
-        // Production runs with Redis (shared rate limits: one Lua call per tools/call) and a bus (audit events):
-        // pass their connection strings to measure that; without them the gateway limits per replica and spills
-        // audit events to disk.
-        foreach (var name in new[] { "ConnectionStrings__redis", "ConnectionStrings__messaging" })
+        foreach (var (name, value) in connectionStrings)
         {
-            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
-            {
-                start.Environment[name] = value;
-            }
+            start.Environment[name] = value;
         }
 
         var process = Process.Start(start)!;

@@ -1,9 +1,12 @@
+using Gateway.AppHost.Hosting;
+using Gateway.AppHost.Testing;
 using Gateway.Bench.Proxy;
 
 // Added latency of tools/call through the gateway versus calling the backend directly, at a fixed rate with
 // latency measured from each call's scheduled start (no coordinated omission), then maximum throughput.
-// Usage: dotnet run -c Release -- <path to Gateway.Proxy.dll> [rate=1000] [seconds=20] [concurrency=32] [warm-up seconds=10]
-// With ConnectionStrings__redis / ConnectionStrings__messaging in the environment the gateway uses them (see README.md).
+// Usage: dotnet run -c Release -- <path to Gateway.Proxy.dll> [rate=1000] [seconds=20] [concurrency=32] [warm-up seconds=10] [full|standalone]
+// full (default): the gateway uses Garnet (shared rate limits: one Lua call per tools/call) and RabbitMQ (audit events),
+// started here through the AppHost model, as in production. standalone: neither (per-replica limits, audit on disk).
 var proxyDll = args.Length > 0 ? Path.GetFullPath(args[0]) : throw new ArgumentException("path to Gateway.Proxy.dll required");
 var rate = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
 var seconds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20;
@@ -13,11 +16,26 @@ var concurrency = args.Length > 3 ? int.Parse(args[3], System.Globalization.Cult
 // still compiling (a third of its CPU in the JIT), which a long-running gateway does once, not per call.
 var warmUp = TimeSpan.FromSeconds(args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 10);
 
+var mode = args.Length > 5 ? args[5] : "full";
+if (mode is not ("full" or "standalone"))
+{
+    throw new ArgumentException("mode must be full or standalone");
+}
+
 var spill = Directory.CreateTempSubdirectory("proxy-bench-spill-");
+DistributedApplication? infrastructure = null;
 try
 {
+    var connectionStrings = new Dictionary<string, string>(StringComparer.Ordinal);
+    if (mode == "full")
+    {
+        infrastructure = await GatewayTestingBuilder.Create().StartOnly("redis", "messaging").StartAsync();
+        connectionStrings["ConnectionStrings__redis"] = (await infrastructure.GetConnectionStringAsync("redis"))!;
+        connectionStrings["ConnectionStrings__messaging"] = (await infrastructure.GetConnectionStringAsync("messaging"))!;
+    }
+
     await using var backend = await FastBackend.StartAsync();
-    await using var gateway = await GatewayProcess.StartAsync(proxyDll, backend.Url, spill.FullName);
+    await using var gateway = await GatewayProcess.StartAsync(proxyDll, backend.Url, spill.FullName, connectionStrings);
     var report = new Report(rate, seconds, concurrency);
 
     foreach (var (name, url) in new[] { ("direct", backend.Url), ("gateway", gateway.Url) })
@@ -39,9 +57,15 @@ try
     }
 
     report.Add("gateway-working-set-peak-mb", gateway.PeakWorkingSet / 1024.0 / 1024.0);
+    Console.WriteLine($"mode: {mode}");
     Console.WriteLine(report.ToMarkdown());
 }
 finally
 {
+    if (infrastructure is not null)
+    {
+        await infrastructure.DisposeAsync();
+    }
+
     spill.Delete(recursive: true);
 }
