@@ -94,9 +94,6 @@ public sealed partial class AuditPublisher(
         }
 
         buffer.MoveQueuedTo(spill);
-        // Gather events for one batch delay before the next move, so the disk takes a write per batch rather than
-        // a wake-up, a write and a flush per event (every event when no bus is configured).
-        await Task.Delay(options.Value.BatchDelay, time, stopping);
         await WaitToReadAsync(options.Value.RetryInterval, stopping);
     }
 
