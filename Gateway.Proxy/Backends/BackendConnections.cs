@@ -13,6 +13,8 @@ namespace Gateway.Proxy.Backends;
 /// </summary>
 internal sealed class BackendConnections(
     IOptionsMonitor<GatewayOptions> options,
+    IOptionsMonitor<McpOptions> mcp,
+    ChildProcessLauncher launcher,
     BackendEvents events,
     TimeProvider time,
     ILoggerFactory loggers) : IAsyncDisposable
@@ -74,7 +76,7 @@ internal sealed class BackendConnections(
 
     private BackendConnection Create(BackendOptions backend, RelayTarget? owner, JsonElement capabilities) => backend.Transport switch
     {
-        BackendTransport.Stdio => new StdioBackendConnection(backend, owner, capabilities, time, events, _logger),
+        BackendTransport.Stdio => new StdioBackendConnection(backend, owner, capabilities, time, events, _logger, mcp.CurrentValue.MaxBackendLineBytes, launcher),
         _ => new HttpBackendConnection(backend, owner, capabilities, HttpClientFor(backend.Name), time, events, _logger),
     };
 

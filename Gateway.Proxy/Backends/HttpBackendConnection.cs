@@ -42,9 +42,10 @@ internal sealed partial class HttpBackendConnection : BackendConnection
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 using var response = await _http.SendAsync(request, timeout.Token);
             }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or ObjectDisposedException)
             {
-                // The backend ends idle sessions on its own; a lost DELETE costs nothing else.
+                // The backend ends idle sessions on its own; a lost DELETE costs nothing else. The pooled client may
+                // already be gone when sessions are ended while the host is being disposed.
             }
         }
 

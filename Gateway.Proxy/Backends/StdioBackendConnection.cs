@@ -21,6 +21,8 @@ internal sealed partial class StdioBackendConnection : BackendConnection
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonDocument>> _pending = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly TimeProvider _time;
+    private readonly int _maxLineBytes;
+    private readonly ChildProcessLauncher _launcher;
     private readonly CancellationTokenSource _lifetime = new();
     private Process? _process;
     private long _startedAt;
@@ -28,10 +30,12 @@ internal sealed partial class StdioBackendConnection : BackendConnection
     private int _quickDeaths;
 
     public StdioBackendConnection(BackendOptions options, RelayTarget? owner, JsonElement clientCapabilities, TimeProvider time,
-        BackendEvents events, ILogger logger)
+        BackendEvents events, ILogger logger, int maxLineBytes, ChildProcessLauncher launcher)
         : base(options, owner, clientCapabilities, events, logger)
     {
         _time = time;
+        _maxLineBytes = maxLineBytes;
+        _launcher = launcher;
     }
 
     public override async ValueTask DisposeAsync()
@@ -57,7 +61,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
             await Task.Delay(wait, _time, cancellationToken);
         }
 
-        Start();
+        await StartAsync();
     }
 
     protected override async Task<JsonDocument> SendRequestAsync(long id, byte[] message, RelayTarget? relay, CancellationToken cancellationToken)
@@ -77,7 +81,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
 
     protected override Task SendMessageAsync(byte[] message, CancellationToken cancellationToken) => WriteAsync(message, cancellationToken);
 
-    private void Start()
+    private async Task StartAsync()
     {
         var command = Options.Command ?? throw new BackendException("protocol", $"Backend '{Backend}' has no Command.");
         var start = new ProcessStartInfo(command)
@@ -104,9 +108,9 @@ internal sealed partial class StdioBackendConnection : BackendConnection
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new BackendException("transport", $"Backend '{Backend}' did not start.");
+            process = await _launcher.StartAsync(start);
         }
-        catch (System.ComponentModel.Win32Exception ex)
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             ScheduleRestart();
             throw new BackendException("transport", $"Backend '{Backend}' could not be started: {ex.Message}", ex);
@@ -148,16 +152,17 @@ internal sealed partial class StdioBackendConnection : BackendConnection
 
     private async Task ReadOutputAsync(Process process)
     {
+        var lines = new BoundedLineReader(process.StandardOutput.BaseStream, _maxLineBytes);
         try
         {
-            while (await process.StandardOutput.ReadLineAsync(_lifetime.Token) is { } line)
+            while (await lines.ReadLineAsync(_lifetime.Token) is { } line)
             {
                 if (line.Length == 0)
                 {
                     continue;
                 }
 
-                var document = ParseMessage(Encoding.UTF8.GetBytes(line));
+                var document = ParseMessage(line);
                 if (document is null)
                 {
                     continue;
@@ -184,6 +189,14 @@ internal sealed partial class StdioBackendConnection : BackendConnection
         {
             return;
         }
+        catch (LineTooLongException ex)
+        {
+            // The stream can no longer be trusted to be in step with our requests: end this process; the exit path
+            // below fails the calls in flight and starts a new one after the back-off.
+            LogLineTooLong(Logger, Backend, ex.MaxBytes);
+            FailPending(new BackendException("protocol", $"Backend '{Backend}' wrote a message over {ex.MaxBytes} bytes; its process was killed."));
+            TryKill(process);
+        }
         catch (IOException)
         {
             // The pipe broke with the process; handled as an exit below.
@@ -196,15 +209,39 @@ internal sealed partial class StdioBackendConnection : BackendConnection
 
     private async Task ReadErrorsAsync(Process process)
     {
-        try
+        var lines = new BoundedLineReader(process.StandardError.BaseStream, _maxLineBytes);
+        while (true)
         {
-            while (await process.StandardError.ReadLineAsync(_lifetime.Token) is { } line)
+            try
             {
-                LogStderr(Logger, Backend, line);
+                if (await lines.ReadLineAsync(_lifetime.Token) is not { } line)
+                {
+                    return;
+                }
+
+                LogStderr(Logger, Backend, Encoding.UTF8.GetString(line));
+            }
+            catch (LineTooLongException ex)
+            {
+                // Only logs: skip the overlong part and keep reading.
+                LogStderrLineTooLong(Logger, Backend, ex.MaxBytes);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                return;
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+    }
+
+    private void TryKill(Process process)
+    {
+        try
         {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            LogKillFailed(Logger, Backend, ex.Message);
         }
     }
 
@@ -294,6 +331,12 @@ internal sealed partial class StdioBackendConnection : BackendConnection
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Backend} stderr: {Line}")]
     private static partial void LogStderr(ILogger logger, string backend, string line);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Backend {Backend} wrote a stdout line over {MaxBytes} bytes (Gateway:Mcp:MaxBackendLineBytes); killing its process")]
+    private static partial void LogLineTooLong(ILogger logger, string backend, int maxBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} wrote a stderr line over {MaxBytes} bytes; skipped")]
+    private static partial void LogStderrLineTooLong(ILogger logger, string backend, int maxBytes);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Backend} process could not be killed: {Reason}")]
     private static partial void LogKillFailed(ILogger logger, string backend, string reason);

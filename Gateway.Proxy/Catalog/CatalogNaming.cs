@@ -16,6 +16,36 @@ internal static partial class CatalogNaming
     public const string Separator = "__";
     public const int MaxLength = 64;
 
+    /// <summary>Scheme of the URIs the gateway gives resources (and templates) that several backends list.</summary>
+    public const string ResourceScheme = "gateway:";
+
+    /// <summary>
+    /// The URI clients see for <paramref name="uri"/> of <paramref name="backend"/> when another backend lists the
+    /// same URI: <c>gateway:{backend}:{uri}</c>. A valid URI (scheme <c>gateway</c>, the rest an opaque path, since
+    /// backend names are <c>[a-zA-Z0-9_-]</c>), reversible by <see cref="TryParseResourceUri"/>.
+    /// </summary>
+    public static string ResourceUri(string backend, string uri) => ResourceScheme + backend + ":" + uri;
+
+    /// <summary>Splits <c>gateway:{backend}:{uri}</c> into the backend and its own URI.</summary>
+    public static bool TryParseResourceUri(string visible, out string backend, out string uri)
+    {
+        backend = uri = "";
+        if (!visible.StartsWith(ResourceScheme, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var end = visible.IndexOf(':', ResourceScheme.Length);
+        if (end <= ResourceScheme.Length || end == visible.Length - 1)
+        {
+            return false;
+        }
+
+        backend = visible[ResourceScheme.Length..end];
+        uri = visible[(end + 1)..];
+        return true;
+    }
+
     /// <summary>Visible names for (backend, original name) pairs, in input order.</summary>
     /// <param name="items">Each backend's item names, backends in any order.</param>
     /// <param name="prefixes">Configured prefix per backend (null or empty: none).</param>

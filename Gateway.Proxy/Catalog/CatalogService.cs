@@ -193,8 +193,8 @@ internal sealed partial class CatalogService : BackgroundService
             var next = new CatalogSnapshot(
                 Rename(catalogs.SelectMany(c => c.Tools).ToArray(), prefixes),
                 Rename(catalogs.SelectMany(c => c.Prompts).ToArray(), prefixes),
-                FirstByKey(catalogs.SelectMany(c => c.Resources)),
-                FirstByKey(catalogs.SelectMany(c => c.Templates)));
+                QualifyCollidingUris(catalogs.SelectMany(c => c.Resources), "uri"),
+                QualifyCollidingUris(catalogs.SelectMany(c => c.Templates), "uriTemplate"));
             var previous = _current;
             _current = next;
             if (ReferenceEquals(previous, CatalogSnapshot.Empty))
@@ -233,11 +233,25 @@ internal sealed partial class CatalogService : BackgroundService
         return JsonRpcWriter.WithProperty(document.RootElement, "name", name);
     }
 
-    /// <summary>Resources are addressed by URI, which backends do not share in practice; the first backend by name wins.</summary>
-    private static ImmutableArray<CatalogEntry> FirstByKey(IEnumerable<CatalogEntry> entries)
+    /// <summary>
+    /// A URI (or URI template) listed by one backend is shown as it is. One listed by several backends is shown by
+    /// each of them as <c>gateway:{backend}:{uri}</c> (<see cref="CatalogNaming.ResourceUri"/>), like colliding tool
+    /// names get the backend's name, so every copy stays reachable and routing never depends on listing order; a
+    /// backend listing the same URI twice keeps its first. Depends only on what backends list: replicas agree.
+    /// </summary>
+    private static ImmutableArray<CatalogEntry> QualifyCollidingUris(IEnumerable<CatalogEntry> entries, string property)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        return [.. entries.Where(e => seen.Add(e.Name))];
+        var unique = entries.DistinctBy(e => (e.Backend, e.Name)).ToArray();
+        var owners = unique.CountBy(e => e.Name, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
+        return [.. unique.Select(e => owners[e.Name] == 1
+            ? e
+            : RenameUri(e, CatalogNaming.ResourceUri(e.Backend, e.OriginalName), property))];
+    }
+
+    private static CatalogEntry RenameUri(CatalogEntry entry, string uri, string property)
+    {
+        using var document = JsonDocument.Parse(entry.Json);
+        return entry with { Name = uri, Json = JsonRpcWriter.WithProperty(document.RootElement, property, uri) };
     }
 
     private void Announce(ImmutableArray<CatalogEntry> previous, ImmutableArray<CatalogEntry> next, string method)

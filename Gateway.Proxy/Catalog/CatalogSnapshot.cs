@@ -61,15 +61,21 @@ internal sealed class CatalogSnapshot
     public CatalogEntry? FindPrompt(string name) => _prompts.GetValueOrDefault(name);
 
     /// <summary>
-    /// The backend serving <paramref name="uri"/>: a listed resource, else the template whose literal prefix (the
-    /// part before its first <c>{</c>) is the longest match. The entry's <see cref="CatalogEntry.OriginalName"/> is
-    /// the URI to send, unchanged.
+    /// The backend serving <paramref name="uri"/> (as clients see it), with the URI to send it in
+    /// <see cref="CatalogEntry.OriginalName"/>: a listed resource; else a <c>gateway:{backend}:{uri}</c> URI (the form
+    /// the gateway gives URIs several backends list), routed to that backend with its own URI; else the template
+    /// whose literal prefix (the part before its first <c>{</c>) is the longest match, first backend by name on a tie.
     /// </summary>
     public CatalogEntry? FindResource(string uri)
     {
         if (_resources.TryGetValue(uri, out var entry))
         {
-            return entry with { OriginalName = uri };
+            return entry;
+        }
+
+        if (CatalogNaming.TryParseResourceUri(uri, out var backend, out var original))
+        {
+            return new CatalogEntry(uri, backend, original, []);
         }
 
         CatalogEntry? best = null;
@@ -85,7 +91,7 @@ internal sealed class CatalogSnapshot
             }
         }
 
-        return best is null ? null : best with { OriginalName = uri };
+        return best is null ? null : best with { Name = uri, OriginalName = uri };
     }
 
     public static CatalogItemKind KindOf(CatalogList list) => list switch

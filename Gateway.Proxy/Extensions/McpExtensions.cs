@@ -24,6 +24,7 @@ internal static class McpExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CallPipeline>();
         services.AddSingleton<BackendEvents>();
+        services.AddSingleton<ChildProcessLauncher>();
         services.AddSingleton<BackendConnections>();
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());

@@ -265,9 +265,13 @@ internal sealed partial class McpDispatcher(
         }
 
         await catalog.WhenReadyAsync(cancellationToken);
-        var owner = catalog.Current.FindResource(uri) is { } entry ? connections.Find(entry.Backend) : null;
+        var entry = catalog.Current.FindResource(uri);
+        var owner = entry is null ? null : connections.Find(entry.Backend);
         var backends = owner is null ? connections.All() : [owner];
-        var parameters = JsonMarshal.GetRawUtf8Value(message.Params).ToArray();
+        // A gateway:{backend}:{uri} URI is subscribed at its backend under the backend's own URI.
+        var parameters = owner is not null && entry!.OriginalName != uri
+            ? JsonRpcWriter.RewriteParams(message.Params, "uri", entry.OriginalName, null)
+            : JsonMarshal.GetRawUtf8Value(message.Params).ToArray();
         var results = await Task.WhenAll(backends.Select(b => SubscribeOneAsync(message.Method!, context, b, parameters, cancellationToken)));
         foreach (var result in results)
         {
@@ -353,7 +357,9 @@ internal sealed partial class McpDispatcher(
         var renamed = entry.OriginalName != entry.Name;
         if (message.Method == McpMethods.Complete)
         {
-            return renamed ? RewriteCompletionRef(message.Params, entry.OriginalName) : JsonMarshal.GetRawUtf8Value(message.Params).ToArray();
+            return renamed
+                ? RewriteCompletionRef(message.Params, entry.OriginalName)
+                : JsonMarshal.GetRawUtf8Value(message.Params).ToArray();
         }
 
         if (!renamed && progressToken is null)
@@ -376,7 +382,9 @@ internal sealed partial class McpDispatcher(
                 if (property.NameEquals("ref"u8))
                 {
                     writer.WritePropertyName("ref"u8);
-                    writer.WriteRawValue(JsonRpcWriter.WithProperty(property.Value, "name", originalName), skipInputValidation: true);
+                    // A prompt reference names its prompt; a resource reference carries its URI.
+                    var key = property.Value.TryGetProperty("type", out var type) && type.ValueEquals("ref/resource"u8) ? "uri" : "name";
+                    writer.WriteRawValue(JsonRpcWriter.WithProperty(property.Value, key, originalName), skipInputValidation: true);
                 }
                 else
                 {

@@ -43,5 +43,21 @@ public sealed class McpOptions
     [Range(16, 1_000_000)]
     public int SessionBufferSize { get; set; } = 1024;
 
+    /// <summary>
+    /// Most live sessions this replica holds; an <c>initialize</c> beyond it gets HTTP 503 with -32000. Each session
+    /// may own backend sessions and stdio child processes, so the cap bounds what clients can make a replica hold.
+    /// Default: 10,000.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>
+    /// Longest line (one JSON-RPC message) a stdio backend may write on stdout or stderr. A longer stdout line kills
+    /// the child (calls in flight get -32008; it restarts after the back-off); a longer stderr line is skipped.
+    /// Bounds the memory a runaway child can make the gateway hold. Default: 16 MiB.
+    /// </summary>
+    [Range(1024, 1024 * 1024 * 1024)]
+    public int MaxBackendLineBytes { get; set; } = 16 * 1024 * 1024;
+
     internal static readonly string[] DefaultHosts = ["localhost", "127.0.0.1", "[::1]", "::1"];
 }

@@ -9,6 +9,9 @@ internal static class McpProtocol
     public const string LatestSessionVersion = "2025-11-25";
 
     /// <summary>Revisions with the initialize handshake and <c>Mcp-Session-Id</c>, newest first.</summary>
+    /// <summary>The only version whose transport allowed JSON-RPC batches (2025-06-18 removed them).</summary>
+    public const string BatchVersion = "2025-03-26";
+
     public static readonly string[] SessionVersions = [LatestSessionVersion, "2025-06-18", "2025-03-26"];
 
     public static readonly string[] AllVersions = [StatelessVersion, .. SessionVersions];

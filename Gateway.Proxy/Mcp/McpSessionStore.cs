@@ -11,10 +11,41 @@ internal sealed partial class McpSessionStore(
     ILogger<McpSessionStore> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, McpSession> _sessions = new(StringComparer.Ordinal);
+    private int _count;
 
     public static string NewSessionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    public void Add(McpSession session) => _sessions[session.Id] = session;
+    /// <summary>Adds the stdio mode's one session, which the cap (at least 1) never refuses.</summary>
+    public void Add(McpSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        Interlocked.Increment(ref _count);
+        _sessions[session.Id] = session;
+    }
+
+    /// <summary>
+    /// Adds the session unless <see cref="McpOptions.MaxSessions"/> are live (idle-expired ones are forgotten first);
+    /// false when full.
+    /// </summary>
+    public async Task<bool> TryAddAsync(McpSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var limit = options.CurrentValue.MaxSessions;
+        if (Volatile.Read(ref _count) >= limit)
+        {
+            await RemoveExpiredAsync(options.CurrentValue.SessionIdleTimeout);
+        }
+
+        // Reserve a slot first so concurrent initializes cannot overshoot the cap.
+        if (Interlocked.Increment(ref _count) > limit)
+        {
+            Interlocked.Decrement(ref _count);
+            return false;
+        }
+
+        _sessions[session.Id] = session;
+        return true;
+    }
 
     /// <summary>The live session with this id; expired sessions are removed and reported as unknown.</summary>
     public McpSession? Find(string id)
@@ -41,6 +72,7 @@ internal sealed partial class McpSessionStore(
             return false;
         }
 
+        Interlocked.Decrement(ref _count);
         await session.DisposeAsync();
         return true;
     }
@@ -61,18 +93,22 @@ internal sealed partial class McpSessionStore(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var timeout = options.CurrentValue.SessionIdleTimeout;
-                foreach (var session in _sessions.Values)
-                {
-                    if (session.IsExpired(timeout) && await RemoveAsync(session.Id))
-                    {
-                        LogExpired(logger, session.Id);
-                    }
-                }
+                await RemoveExpiredAsync(options.CurrentValue.SessionIdleTimeout);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task RemoveExpiredAsync(TimeSpan timeout)
+    {
+        foreach (var session in _sessions.Values)
+        {
+            if (session.IsExpired(timeout) && await RemoveAsync(session.Id))
+            {
+                LogExpired(logger, session.Id);
+            }
         }
     }
 

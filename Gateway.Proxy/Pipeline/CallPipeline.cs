@@ -130,11 +130,13 @@ public sealed class CallPipeline : IDisposable
         var timeout = context.Backend is not null && _timeouts.TryGetValue(context.Backend, out var configured)
             ? configured
             : new BackendOptions().Timeout;
+        // The caller's cancellation is forwarded by a registration instead of a linked source: one allocation fewer
+        // per call, and the timer source alone tells a timeout from a cancellation below.
         using var timer = new CancellationTokenSource(timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        using var forwarded = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), timer);
         try
         {
-            return await backendCall(linked.Token);
+            return await backendCall(timer.Token);
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -65,10 +65,15 @@ public static class GatewayAuth
 
 /// <summary>
 /// Maps API keys to configured clients. Keys are compared by their SHA-256, so configuration never holds a key; the
-/// lookup table is rebuilt when the gateway configuration reloads.
+/// lookup table is rebuilt when the gateway configuration reloads. Each client's authentication result (principal
+/// and ticket) is built once per configuration, not per request: authentication runs on every call, and a
+/// principal per call was a measurable share of the proxy's allocations.
 /// </summary>
 public sealed class ApiKeyDirectory : IDisposable
 {
+    /// <summary>Longer keys are hashed through a pooled buffer instead of the stack.</summary>
+    private const int StackKeyBytes = 512;
+
     private readonly IDisposable? _subscription;
     private volatile Snapshot _snapshot;
 
@@ -80,26 +85,80 @@ public sealed class ApiKeyDirectory : IDisposable
     }
 
     /// <summary>The client owning <paramref name="apiKey"/>, or null.</summary>
-    public ClientOptions? FindByKey(string apiKey) =>
-        apiKey.Length > 0 && _snapshot.ByHash.TryGetValue(GatewayAuth.HashKey(apiKey), out var client) ? client : null;
+    public ClientOptions? FindByKey(string apiKey) => Find(apiKey)?.Client;
 
     /// <summary>The anonymous client id and roles, when anonymous access is configured.</summary>
-    public (string ClientId, IReadOnlyList<string> Roles)? Anonymous => _snapshot.Anonymous;
+    public (string ClientId, IReadOnlyList<string> Roles)? Anonymous =>
+        _snapshot.Anonymous is { } anonymous ? (anonymous.ClientId, anonymous.Roles) : null;
+
+    /// <summary>The cached successful result for the key's client, or null for an unknown key. Without allocating.</summary>
+    internal Task<AuthenticateResult>? Authenticate(ReadOnlySpan<char> apiKey) => Find(apiKey)?.Result;
+
+    /// <summary>The cached result for the anonymous client, or null when anonymous access is not configured.</summary>
+    internal Task<AuthenticateResult>? AuthenticateAnonymous() => _snapshot.Anonymous?.Result;
 
     public void Dispose() => _subscription?.Dispose();
 
-    private sealed record Snapshot(
-        FrozenDictionary<string, ClientOptions> ByHash,
-        (string ClientId, IReadOnlyList<string> Roles)? Anonymous)
+    private Entry? Find(ReadOnlySpan<char> apiKey)
+    {
+        if (apiKey.IsEmpty)
+        {
+            return null;
+        }
+
+        var length = Encoding.UTF8.GetMaxByteCount(apiKey.Length);
+        byte[]? rented = null;
+        var utf8 = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(apiKey, utf8)], hash);
+            Span<char> hex = stackalloc char[SHA256.HashSizeInBytes * 2];
+            Convert.TryToHexStringLower(hash, hex, out _);
+            return _snapshot.ByHash.TryGetValue(hex, out var entry) ? entry : null;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+        }
+    }
+
+    /// <summary>One client as authentication sees it; <see cref="Result"/> is shared by all its requests (read-only).</summary>
+    private sealed record Entry(ClientOptions? Client, string ClientId, IReadOnlyList<string> Roles, Task<AuthenticateResult> Result)
+    {
+        public static Entry For(ClientOptions? client, string clientId, string[] roles, bool anonymous)
+        {
+            var claims = new List<Claim>(roles.Length + 3) { new(GatewayAuth.ClientIdClaim, clientId), new(ClaimTypes.Name, clientId) };
+            if (anonymous)
+            {
+                claims.Add(new Claim(GatewayAuth.AnonymousClaim, "true"));
+            }
+
+            foreach (var role in roles)
+            {
+                claims.Add(new Claim(ClaimTypes.Role, role));
+            }
+
+            var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, GatewayAuth.Scheme));
+            var result = AuthenticateResult.Success(new AuthenticationTicket(principal, GatewayAuth.Scheme));
+            return new Entry(client, clientId, roles, Task.FromResult(result));
+        }
+    }
+
+    private sealed record Snapshot(FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ByHash, Entry? Anonymous)
     {
         public static Snapshot From(GatewayOptions options) => new(
             options.Clients
                 .Where(c => !string.IsNullOrEmpty(c.KeySha256))
                 .GroupBy(c => c.KeySha256.ToLowerInvariant(), StringComparer.Ordinal)
-                .ToFrozenDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal),
+                .ToFrozenDictionary(g => g.Key, g => Entry.For(g.First(), g.First().Id, g.First().Roles.ToArray(), anonymous: false), StringComparer.Ordinal)
+                .GetAlternateLookup<ReadOnlySpan<char>>(),
             string.IsNullOrWhiteSpace(options.AnonymousClientId)
                 ? null
-                : (options.AnonymousClientId, options.AnonymousRoles.ToArray()));
+                : Entry.For(null, options.AnonymousClientId, options.AnonymousRoles.ToArray(), anonymous: true));
     }
 }
 
@@ -115,18 +174,40 @@ public sealed class ApiKeyAuthenticationHandler(
     ApiKeyDirectory directory)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private static readonly Task<AuthenticateResult> s_noResult = Task.FromResult(AuthenticateResult.NoResult());
+    private static readonly Task<AuthenticateResult> s_invalidKey = Task.FromResult(AuthenticateResult.Fail("invalid API key"));
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!GatewayAuth.TryReadApiKey(Request.Headers, out var apiKey))
+        if (!TryReadApiKey(Request.Headers, out var apiKey))
         {
-            return Task.FromResult(directory.Anonymous is { } anonymous
-                ? Success(anonymous.ClientId, anonymous.Roles, anonymous: true)
-                : AuthenticateResult.NoResult());
+            return directory.AuthenticateAnonymous() ?? s_noResult;
         }
 
-        return Task.FromResult(directory.FindByKey(apiKey) is { } client
-            ? Success(client.Id, client.Roles, anonymous: false)
-            : AuthenticateResult.Fail("invalid API key"));
+        return directory.Authenticate(apiKey) ?? s_invalidKey;
+    }
+
+    /// <summary>
+    /// <see cref="GatewayAuth.TryReadApiKey"/> without allocating: the key is a slice of the header value.
+    /// </summary>
+    private static bool TryReadApiKey(IHeaderDictionary headers, out ReadOnlySpan<char> apiKey)
+    {
+        if (headers.TryGetValue("X-Api-Key", out var key))
+        {
+            apiKey = key.Count == 1 ? key[0].AsSpan().Trim() : key.ToString().AsSpan().Trim();
+            return true;
+        }
+
+        var authorization = headers.Authorization;
+        if (authorization.Count == 0 || authorization.Count == 1 && string.IsNullOrEmpty(authorization[0]))
+        {
+            apiKey = default;
+            return false;
+        }
+
+        var value = authorization.Count == 1 ? authorization[0].AsSpan() : authorization.ToString().AsSpan();
+        apiKey = value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : default;
+        return true;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
@@ -157,23 +238,6 @@ public sealed class ApiKeyAuthenticationHandler(
         writer.WriteString("message", message);
         writer.WriteEndObject();
         writer.WriteEndObject();
-    }
-
-    private static AuthenticateResult Success(string clientId, IReadOnlyList<string> roles, bool anonymous)
-    {
-        var claims = new List<Claim>(roles.Count + 2) { new(GatewayAuth.ClientIdClaim, clientId), new(ClaimTypes.Name, clientId) };
-        if (anonymous)
-        {
-            claims.Add(new Claim(GatewayAuth.AnonymousClaim, "true"));
-        }
-
-        foreach (var role in roles)
-        {
-            claims.Add(new Claim(ClaimTypes.Role, role));
-        }
-
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, GatewayAuth.Scheme));
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, GatewayAuth.Scheme));
     }
 }
 

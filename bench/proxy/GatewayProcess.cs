@@ -18,7 +18,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
     public long PeakWorkingSet { get; private set; }
 
-    public static async Task<GatewayProcess> StartAsync(string proxyDll, Uri backend)
+    /// <param name="connectionStrings">Redis and bus connection strings (<c>ConnectionStrings__*</c>); none: standalone.</param>
+    public static async Task<GatewayProcess> StartAsync(string proxyDll, Uri backend, string spillDirectory,
+        IReadOnlyDictionary<string, string> connectionStrings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -33,11 +35,25 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
                 ["Gateway__AnonymousClientId"] = "bench",
+                // The bench client must be allowed to call and must not be rate limited: a refusal is answered by
+                // the gateway without reaching the backend and would be measured as a (very fast) proxied call.
+                ["Gateway__AnonymousRoles__0"] = "bench",
+                ["Gateway__Roles__bench__Tools__0"] = "*",
+                ["Gateway__RateLimits__ClientPerSecond"] = "1000000",
+                ["Gateway__RateLimits__ClientBurst"] = "1000000",
+                ["Gateway__RateLimits__ToolPerSecond"] = "1000000",
+                ["Gateway__RateLimits__ToolBurst"] = "1000000",
+                ["Gateway__Audit__SpillDirectory"] = spillDirectory,
                 ["Gateway__Backends__0__Name"] = "fast",
                 ["Gateway__Backends__0__Url"] = backend.ToString(),
                 ["Gateway__Backends__0__Stateless"] = "true",
             },
         };
+        foreach (var (name, value) in connectionStrings)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start)!;
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
@@ -51,6 +67,16 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new GatewayProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>User plus kernel CPU time the gateway process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
     }
 
     public void SampleWorkingSet()

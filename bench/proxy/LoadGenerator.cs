@@ -32,7 +32,13 @@ internal sealed class McpTarget : IDisposable
         using var request = Build(_url, s_call, _session);
         using var response = await _http.SendAsync(request);
         response.EnsureSuccessStatusCode();
-        await response.Content.ReadAsByteArrayAsync();
+        var body = await response.Content.ReadAsByteArrayAsync();
+        // A refusal (rate limit, RBAC, circuit) is a fast JSON-RPC error that never reaches the backend: measuring
+        // it would flatter the gateway, so anything but a result counts as an error.
+        if (body.AsSpan().IndexOf("\"result\""u8) < 0)
+        {
+            throw new HttpRequestException("not a result: " + System.Text.Encoding.UTF8.GetString(body));
+        }
     }
 
     public void Dispose() => _http.Dispose();

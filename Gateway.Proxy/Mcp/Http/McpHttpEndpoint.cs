@@ -7,7 +7,6 @@ using Gateway.Proxy.Pipeline;
 using Gateway.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Proxy.Mcp.Http;
 
@@ -26,6 +25,12 @@ internal sealed class McpHttpEndpoint(
 {
     private static readonly byte[] s_eventPrefix = "event: message\ndata: "u8.ToArray();
     private static readonly byte[] s_eventSuffix = "\n\n"u8.ToArray();
+
+    /// <summary>
+    /// The identity of each authenticated principal. The API-key handler builds one principal per client and
+    /// configuration, so this holds one entry per client; entries go with their principal after a reload.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Security.Claims.ClaimsPrincipal, ClientIdentity> s_identities = new();
 
     public async Task PostAsync(HttpContext http)
     {
@@ -58,8 +63,10 @@ internal sealed class McpHttpEndpoint(
             return;
         }
 
-        using var timeout = new CancellationTokenSource(settings.RequestTimeout, time);
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
+        // Cancelled when the request timeout passes or the client goes away: one source and a registration rather
+        // than a timer source plus a linked one, on every call.
+        using var cancellation = new CancellationTokenSource(settings.RequestTimeout, time);
+        using var aborted = http.RequestAborted.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), cancellation);
         ReadOnlyMemory<byte>? body;
         try
         {
@@ -81,6 +88,12 @@ internal sealed class McpHttpEndpoint(
         {
             await WriteErrorAsync(http, StatusCodes.Status413PayloadTooLarge, GatewayErrorCodes.RequestTooLarge,
                 $"Request body exceeds {settings.MaxRequestBytes} bytes.");
+            return;
+        }
+
+        if (IsBatch(body.Value.Span))
+        {
+            await HandleBatchAsync(http, body.Value, client, accept, cancellation.Token);
             return;
         }
 
@@ -154,7 +167,7 @@ internal sealed class McpHttpEndpoint(
                 await WriteJsonAsync(http, StatusCodes.Status200OK, response!);
             }
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
         {
             if (!http.Response.HasStarted)
             {
@@ -221,6 +234,117 @@ internal sealed class McpHttpEndpoint(
         http.Response.StatusCode = StatusCodes.Status200OK;
     }
 
+    /// <summary>
+    /// A JSON-RPC batch. Protocol 2025-03-26 allowed them ("an array batching one or more requests and/or
+    /// notifications", or responses); 2025-06-18 removed batching, so later sessions (and stateless requests) get
+    /// 400 with -32600. Each element is answered as if sent alone, except that <c>initialize</c> may not be batched;
+    /// the answers come back as one JSON array (or as SSE events for a client that accepts only those), and a batch
+    /// of notifications and responses only gets 202.
+    /// </summary>
+    private async Task HandleBatchAsync(HttpContext http, ReadOnlyMemory<byte> body, ClientIdentity client, Accepts accept,
+        CancellationToken cancellationToken)
+    {
+        var headerVersion = http.Request.Headers[McpProtocol.ProtocolVersionHeader].ToString();
+        if (headerVersion.Length > 0 && headerVersion != McpProtocol.BatchVersion)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest,
+                $"Invalid Request: JSON-RPC batches are not supported in protocol {headerVersion} (only {McpProtocol.BatchVersion}).");
+            return;
+        }
+
+        if (await FindSessionAsync(http, client) is not { } session)
+        {
+            return;
+        }
+
+        if (session.ProtocolVersion != McpProtocol.BatchVersion)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest,
+                $"Invalid Request: JSON-RPC batches are not supported in protocol {session.ProtocolVersion} (only {McpProtocol.BatchVersion}).");
+            return;
+        }
+
+        List<byte[]> answers;
+        try
+        {
+            using var batch = System.Text.Json.JsonDocument.Parse(body);
+            if (batch.RootElement.GetArrayLength() == 0)
+            {
+                await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest, "Invalid Request: empty batch.");
+                return;
+            }
+
+            var context = new McpRequestContext { Client = client, Session = session, Sink = session.Outbound };
+            var pending = batch.RootElement.EnumerateArray()
+                .Select(element => AnswerBatchElementAsync(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element).ToArray(), context, cancellationToken))
+                .ToArray();
+            answers = [.. (await Task.WhenAll(pending)).OfType<byte[]>()];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.ParseError, "Parse error: the body is not valid JSON.");
+            return;
+        }
+
+        if (answers.Count == 0)
+        {
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        if (!accept.HasFlag(Accepts.Json))
+        {
+            StartEventStream(http);
+            foreach (var answer in answers)
+            {
+                await WriteEventAsync(http.Response.BodyWriter, answer, cancellationToken);
+            }
+
+            return;
+        }
+
+        var array = new ArrayBufferWriter<byte>();
+        array.Write("["u8);
+        for (var i = 0; i < answers.Count; i++)
+        {
+            if (i > 0)
+            {
+                array.Write(","u8);
+            }
+
+            array.Write(answers[i]);
+        }
+
+        array.Write("]"u8);
+        await WriteJsonAsync(http, StatusCodes.Status200OK, array.WrittenSpan.ToArray());
+    }
+
+    /// <summary>One batch element's answer: the response to a request, an error for an invalid one, null otherwise.</summary>
+    private async Task<byte[]?> AnswerBatchElementAsync(byte[] element, McpRequestContext context, CancellationToken cancellationToken)
+    {
+        using var message = JsonRpcMessage.TryParse(element, out var error);
+        if (message is null)
+        {
+            return JsonRpcWriter.Error(default, error.Code, error.Message);
+        }
+
+        if (message.Method == McpMethods.Initialize)
+        {
+            return message.IsRequest
+                ? JsonRpcWriter.Error(message.Id, GatewayErrorCodes.InvalidRequest, "Invalid Request: initialize must not be part of a JSON-RPC batch.")
+                : null;
+        }
+
+        return await dispatcher.HandleAsync(message, context, cancellationToken);
+    }
+
+    /// <summary>Whether the body is a JSON array (a batch): its first non-whitespace byte is '['.</summary>
+    private static bool IsBatch(ReadOnlySpan<byte> body)
+    {
+        var start = body.IndexOfAnyExcept(" \t\r\n"u8);
+        return start >= 0 && body[start] == (byte)'[';
+    }
+
     private async Task InitializeAsync(HttpContext http, JsonRpcMessage message, ClientIdentity client, McpOptions settings)
     {
         if (!message.IsRequest)
@@ -232,7 +356,15 @@ internal sealed class McpHttpEndpoint(
         var version = McpDispatcher.NegotiateVersion(message);
         var capabilities = message.Params.ValueKind == System.Text.Json.JsonValueKind.Object && message.Params.TryGetProperty("capabilities", out var c) ? c : default;
         var session = new McpSession(McpSessionStore.NewSessionId(), client, version, capabilities, settings.SessionBufferSize, time);
-        sessions.Add(session);
+        if (!await sessions.TryAddAsync(session))
+        {
+            await session.DisposeAsync();
+            await WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable, GatewayErrorCodes.TransportError,
+                $"Too many MCP sessions on this gateway (limit {settings.MaxSessions}): end unused sessions with DELETE, or retry later.",
+                message.Id);
+            return;
+        }
+
         http.Response.Headers[McpProtocol.SessionIdHeader] = session.Id;
         await WriteJsonAsync(http, StatusCodes.Status200OK, McpDispatcher.InitializeResult(message.Id, version));
     }
@@ -296,8 +428,12 @@ internal sealed class McpHttpEndpoint(
 
     private async Task<ClientIdentity?> AuthenticateAsync(HttpContext http)
     {
-        var result = await http.AuthenticateAsync(GatewayAuth.Scheme);
-        if (!result.Succeeded || result.Principal.GetClientId() is not { } clientId)
+        // The authentication middleware has already run the default (API key) scheme; its result is reused when it
+        // succeeded, so a call authenticates once.
+        var result = http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true } done
+            ? done
+            : await http.AuthenticateAsync(GatewayAuth.Scheme);
+        if (!result.Succeeded || result.Principal.GetClientId() is null)
         {
             var detail = result.Failure is null
                 ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
@@ -315,8 +451,10 @@ internal sealed class McpHttpEndpoint(
             return null;
         }
 
-        var roles = result.Principal.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray();
-        return new ClientIdentity(clientId, roles, result.Principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim));
+        return s_identities.GetValue(result.Principal, static principal => new ClientIdentity(
+            principal.GetClientId()!,
+            principal.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray(),
+            principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim)));
     }
 
     /// <summary>DNS-rebinding protection: refuses Host and Origin values outside the allow-lists (HTTP 403).</summary>
@@ -386,38 +524,43 @@ internal sealed class McpHttpEndpoint(
     /// <summary>Messages about a JSON-answered request can only travel on the session's GET stream.</summary>
     private static IMcpMessageSink NullSink(McpSession? session) => session is null ? DiscardSink.Instance : session.Outbound;
 
+    /// <summary>Whether the media type (parameters such as <c>charset</c> ignored) is <c>application/json</c>.</summary>
     private static bool IsJsonContent(string? contentType) =>
-        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed)
-        && parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+        contentType is not null && MediaType(contentType).Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Which answer formats the <c>Accept</c> header allows. Read as spans rather than through
+    /// <c>MediaTypeHeaderValue</c>, which allocated a parsed object per listed type on every call; quality values are
+    /// ignored, as before.
+    /// </summary>
     private static Accepts Negotiate(Microsoft.Extensions.Primitives.StringValues accept)
     {
-        if (accept.Count == 0)
-        {
-            return Accepts.None;
-        }
-
         var result = Accepts.None;
-        if (MediaTypeHeaderValue.TryParseList(accept, out var types))
+        foreach (var value in accept)
         {
-            foreach (var type in types)
+            foreach (var range in (value ?? "").AsSpan().Split(','))
             {
-                if (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+                var type = MediaType(value.AsSpan()[range]);
+                if (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                    || type.Equals("application/*", StringComparison.OrdinalIgnoreCase) || type.SequenceEqual("*/*"))
                 {
                     result |= Accepts.Json;
                 }
-                else if (type.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+                else if (type.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
                 {
                     result |= Accepts.EventStream;
-                }
-                else if (type.MediaType.Equals("*/*", StringComparison.Ordinal) || type.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase))
-                {
-                    result |= Accepts.Json;
                 }
             }
         }
 
         return result;
+    }
+
+    /// <summary>The media type of one header element: what comes before its parameters, trimmed.</summary>
+    private static ReadOnlySpan<char> MediaType(ReadOnlySpan<char> element)
+    {
+        var parameters = element.IndexOf(';');
+        return (parameters < 0 ? element : element[..parameters]).Trim();
     }
 
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)

@@ -131,7 +131,10 @@ internal sealed class FakeMcpServer : IAsyncDisposable
             case "resources/list":
                 await WriteJsonAsync(http, Result(id, new JsonObject
                 {
-                    ["resources"] = new JsonArray(new JsonObject { ["uri"] = $"fake://{_name}/readme", ["name"] = "readme" }),
+                    // Every fake server also lists the same shared URI, so two of them collide.
+                    ["resources"] = new JsonArray(
+                        new JsonObject { ["uri"] = $"fake://{_name}/readme", ["name"] = "readme" },
+                        new JsonObject { ["uri"] = "fake://shared/readme", ["name"] = "shared" }),
                 }));
                 break;
             case "resources/templates/list":

@@ -126,8 +126,29 @@ public sealed class RoutingTests : IAsyncLifetime
         var resources = (await client.RequestAsync("resources/list")).GetProperty("result").GetProperty("resources");
         var read = await client.RequestAsync("resources/read", """{"uri":"fake://beta/readme"}""", id: 2);
 
-        Assert.Equal(2, resources.GetArrayLength());
+        Assert.Equal(4, resources.GetArrayLength());
         Assert.Equal("beta readme", read.GetProperty("result").GetProperty("contents")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_uri_listed_by_several_backends_is_shown_per_backend_and_read_from_each()
+    {
+        var client = await ConnectAsync();
+
+        var resources = (await client.RequestAsync("resources/list")).GetProperty("result").GetProperty("resources");
+        var alpha = await client.RequestAsync("resources/read", """{"uri":"gateway:alpha:fake://shared/readme"}""", id: 2);
+        var beta = await client.RequestAsync("resources/read", """{"uri":"gateway:beta:fake://shared/readme"}""", id: 3);
+        var ambiguous = await client.RequestAsync("resources/read", """{"uri":"fake://shared/readme"}""", id: 4);
+
+        Assert.Equal(
+            ["fake://alpha/readme", "gateway:alpha:fake://shared/readme", "fake://beta/readme", "gateway:beta:fake://shared/readme"],
+            resources.EnumerateArray().Select(r => r.GetProperty("uri").GetString()));
+        Assert.Equal("shared", resources[1].GetProperty("name").GetString());
+        // Each backend gets its own URI back, not the gateway's.
+        Assert.Equal("alpha readme", alpha.GetProperty("result").GetProperty("contents")[0].GetProperty("text").GetString());
+        Assert.Equal("fake://shared/readme", alpha.GetProperty("result").GetProperty("contents")[0].GetProperty("uri").GetString());
+        Assert.Equal("beta readme", beta.GetProperty("result").GetProperty("contents")[0].GetProperty("text").GetString());
+        Assert.Equal(GatewayErrorCodes.InvalidParams, ambiguous.GetProperty("error").GetProperty("code").GetInt32());
     }
 
     [Fact]

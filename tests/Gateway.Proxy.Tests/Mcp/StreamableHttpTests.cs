@@ -90,6 +90,28 @@ public sealed class StreamableHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sessions_beyond_the_cap_are_refused_with_503_until_one_ends()
+    {
+        var settings = GatewayFactory.Settings(("alpha", _backend.Url));
+        settings["Gateway:Mcp:MaxSessions"] = "2";
+        await using var gateway = new GatewayFactory(settings);
+        var first = new McpTestClient(gateway.CreateClient());
+        await first.InitializeAsync();
+        await new McpTestClient(gateway.CreateClient()).InitializeAsync();
+
+        using var refused = await new McpTestClient(gateway.CreateClient()).PostAsync(
+            """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""");
+        using var deleted = await first.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/mcp"));
+        var third = new McpTestClient(gateway.CreateClient());
+        await third.InitializeAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.False(refused.Headers.Contains("Mcp-Session-Id"));
+        Assert.Equal(GatewayErrorCodes.TransportError, await ErrorCodeAsync(refused));
+        Assert.False(string.IsNullOrEmpty(third.SessionId));
+    }
+
+    [Fact]
     public async Task Unsupported_protocol_version_header_is_400()
     {
         var client = Client();
@@ -144,6 +166,56 @@ public sealed class StreamableHttpTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(code, await ErrorCodeAsync(response));
+    }
+
+    [Fact]
+    public async Task A_2025_03_26_session_gets_a_batch_answered_as_one_array()
+    {
+        var client = Client();
+        await client.InitializeAsync("2025-03-26");
+
+        using var response = await client.PostAsync("""
+            [{"jsonrpc":"2.0","id":1,"method":"ping"},
+             {"jsonrpc":"2.0","method":"notifications/roots/list_changed"},
+             {"jsonrpc":"2.0","id":"two","method":"tools/call","params":{"name":"echo","arguments":{"x":1}}},
+             {"jsonrpc":"1.0","id":3,"method":"ping"},
+             {"jsonrpc":"2.0","id":4,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}]
+            """);
+        using var answers = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var byId = answers.RootElement.EnumerateArray().ToDictionary(a => a.GetProperty("id").ToString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(4, byId.Count); // the notification has no answer
+        Assert.True(byId["1"].TryGetProperty("result", out _));
+        Assert.Contains("alpha:echo", byId["two"].GetProperty("result").GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(GatewayErrorCodes.InvalidRequest, byId[""].GetProperty("error").GetProperty("code").GetInt32()); // id null: invalid element
+        Assert.Equal(GatewayErrorCodes.InvalidRequest, byId["4"].GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_2025_03_26_batch_of_notifications_only_is_202()
+    {
+        var client = Client();
+        await client.InitializeAsync("2025-03-26");
+
+        using var response = await client.PostAsync("""[{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}]""");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("2025-06-18")]
+    [InlineData("2025-11-25")]
+    public async Task Later_sessions_refuse_batches_with_400(string version)
+    {
+        var client = Client();
+        await client.InitializeAsync(version);
+
+        using var response = await client.PostAsync("""[{"jsonrpc":"2.0","id":1,"method":"ping"}]""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(GatewayErrorCodes.InvalidRequest, await ErrorCodeAsync(response));
     }
 
     [Fact]
