@@ -13,13 +13,14 @@ namespace Gateway.Testing;
 /// A fault-injecting Streamable HTTP MCP server in the test process (loopback, port chosen at run time). It issues a
 /// session on <c>initialize</c>, answers <c>ping</c> as an SSE event (like many SDK servers) and only within that
 /// session (404 otherwise, as after a restart, so probes must re-initialize), serves one tool <c>flaky_echo</c>, and can be told to fail every
-/// request with 503 until healed.
+/// request with 503 until healed, or to answer tool calls slowly so that a proxy under load always has calls in flight.
 /// </summary>
 public sealed class FaultInjectingMcpServer : IAsyncDisposable
 {
     private const string SessionId = "session-1";
     private readonly WebApplication _app;
     private volatile bool _failing;
+    private long _toolCallDelayTicks;
     private int _requests;
     private int _initializes;
     private int _pings;
@@ -33,6 +34,16 @@ public sealed class FaultInjectingMcpServer : IAsyncDisposable
     {
         get => _failing;
         set => _failing = value;
+    }
+
+    /// <summary>
+    /// How long each <c>tools/call</c> takes to answer. The wait ignores the request's cancellation: a caller going away
+    /// (a proxy shutting down) must not cut a call short from this side. Default: none.
+    /// </summary>
+    public TimeSpan ToolCallDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _toolCallDelayTicks));
+        set => Interlocked.Exchange(ref _toolCallDelayTicks, value.Ticks);
     }
 
     /// <summary>Requests received so far, failed or not.</summary>
@@ -75,6 +86,10 @@ public sealed class FaultInjectingMcpServer : IAsyncDisposable
         if (method == "tools/call")
         {
             Interlocked.Increment(ref _toolCalls);
+            if (ToolCallDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(ToolCallDelay, CancellationToken.None);
+            }
         }
 
         if (_failing)

@@ -9,6 +9,7 @@ using Gateway.AppHost.Resources;
 using Gateway.AppHost.Testing;
 using Gateway.Contracts;
 using Gateway.Contracts.Configuration;
+using Gateway.Testing;
 using Xunit.Abstractions;
 
 namespace Gateway.IntegrationTests.Pipeline;
@@ -20,12 +21,13 @@ namespace Gateway.IntegrationTests.Pipeline;
 public sealed class ProxySigtermTests(ITestOutputHelper output)
 {
     private const int Workers = 12;
-    private const string Tool = "slow_echo";
+    private const string Tool = "flaky_echo";
 
     [Fact]
     public async Task Sigterm_during_load_answers_every_accepted_call_exits_zero_and_every_audit_event_is_stored()
     {
-        await using var backend = await SlowMcpServer.StartAsync(TimeSpan.FromMilliseconds(300));
+        await using var backend = await FaultInjectingMcpServer.StartAsync();
+        backend.ToolCallDelay = TimeSpan.FromMilliseconds(300);
         var builder = GatewayTestingBuilder.Create()
             .ConfigureGateway(options =>
             {
