@@ -1,5 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Claims;
+using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
@@ -30,7 +34,7 @@ internal sealed class McpHttpEndpoint(
     /// The identity of each authenticated principal. The API-key handler builds one principal per client and
     /// configuration, so this holds one entry per client; entries go with their principal after a reload.
     /// </summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Security.Claims.ClaimsPrincipal, ClientIdentity> s_identities = new();
+    private static readonly ConditionalWeakTable<ClaimsPrincipal, ClientIdentity> s_identities = new();
 
     public async Task PostAsync(HttpContext http)
     {
@@ -267,7 +271,7 @@ internal sealed class McpHttpEndpoint(
         List<byte[]> answers;
         try
         {
-            using var batch = System.Text.Json.JsonDocument.Parse(body);
+            using var batch = JsonDocument.Parse(body);
             if (batch.RootElement.GetArrayLength() == 0)
             {
                 await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest, "Invalid Request: empty batch.");
@@ -276,11 +280,11 @@ internal sealed class McpHttpEndpoint(
 
             var context = new McpRequestContext { Client = client, Session = session, Sink = session.Outbound };
             var pending = batch.RootElement.EnumerateArray()
-                .Select(element => AnswerBatchElementAsync(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element).ToArray(), context, cancellationToken))
+                .Select(element => AnswerBatchElementAsync(JsonMarshal.GetRawUtf8Value(element).ToArray(), context, cancellationToken))
                 .ToArray();
             answers = [.. (await Task.WhenAll(pending)).OfType<byte[]>()];
         }
-        catch (System.Text.Json.JsonException)
+        catch (JsonException)
         {
             await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.ParseError, "Parse error: the body is not valid JSON.");
             return;
@@ -354,7 +358,7 @@ internal sealed class McpHttpEndpoint(
         }
 
         var version = McpDispatcher.NegotiateVersion(message);
-        var capabilities = message.Params.ValueKind == System.Text.Json.JsonValueKind.Object && message.Params.TryGetProperty("capabilities", out var c) ? c : default;
+        var capabilities = message.Params.ValueKind == JsonValueKind.Object && message.Params.TryGetProperty("capabilities", out var c) ? c : default;
         var session = new McpSession(McpSessionStore.NewSessionId(), client, version, capabilities, settings.SessionBufferSize, time);
         if (!await sessions.TryAddAsync(session))
         {
@@ -453,7 +457,7 @@ internal sealed class McpHttpEndpoint(
 
         return s_identities.GetValue(result.Principal, static principal => new ClientIdentity(
             principal.GetClientId()!,
-            principal.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToArray(),
+            principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
             principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim)));
     }
 
@@ -609,7 +613,7 @@ internal sealed class McpHttpEndpoint(
         await http.Response.Body.WriteAsync(body);
     }
 
-    private static Task WriteErrorAsync(HttpContext http, int status, int code, string message, System.Text.Json.JsonElement id = default) =>
+    private static Task WriteErrorAsync(HttpContext http, int status, int code, string message, JsonElement id = default) =>
         WriteJsonAsync(http, status, JsonRpcWriter.Error(id, code, message));
 
     [Flags]
