@@ -94,7 +94,11 @@ public sealed partial class AuditPublisher(
         }
 
         buffer.MoveQueuedTo(spill);
-        await WaitToReadAsync(options.Value.RetryInterval, stopping);
+        if (await WaitToReadAsync(options.Value.RetryInterval, stopping))
+        {
+            // One disk append per delay rather than one per event.
+            await LetEventsGatherAsync(stopping);
+        }
     }
 
     /// <summary>Publishes every sealed segment in order; false at the first batch the bus does not take.</summary>
@@ -127,38 +131,39 @@ public sealed partial class AuditPublisher(
         return !spill.HasPending;
     }
 
-    /// <summary>Waits for one event, then gathers more until the batch is full or the batch delay has passed.</summary>
+    /// <summary>
+    /// Waits for one event, then lets the batch fill for <see cref="AuditOptions.BatchDelay"/> unless it is already
+    /// full. It sleeps through the delay rather than waking for each event: a wake-up per event was a thread-pool
+    /// hand-off (and a timer) per proxied call.
+    /// </summary>
     private async Task<bool> FillBatchAsync(List<AuditEvent> batch, CancellationToken stopping)
     {
-        var reader = buffer.Reader;
-        if (!await reader.WaitToReadAsync(stopping))
+        if (!await buffer.Reader.WaitToReadAsync(stopping))
         {
             return false;
         }
 
-        var size = options.Value.BatchSize;
-        var deadline = time.GetTimestamp() + (long)(options.Value.BatchDelay.TotalSeconds * time.TimestampFrequency);
-        while (batch.Count < size)
+        Take(batch);
+        if (batch.Count < options.Value.BatchSize)
         {
-            while (batch.Count < size && reader.TryRead(out var auditEvent))
-            {
-                batch.Add(auditEvent);
-            }
-
-            var remaining = deadline - time.GetTimestamp();
-            if (batch.Count == size || remaining <= 0)
-            {
-                break;
-            }
-
-            if (!await WaitToReadAsync(TimeSpan.FromSeconds((double)remaining / time.TimestampFrequency), stopping))
-            {
-                break;
-            }
+            await LetEventsGatherAsync(stopping);
+            Take(batch);
         }
 
         return batch.Count > 0;
     }
+
+    private void Take(List<AuditEvent> batch)
+    {
+        while (batch.Count < options.Value.BatchSize && buffer.Reader.TryRead(out var auditEvent))
+        {
+            batch.Add(auditEvent);
+        }
+    }
+
+    /// <summary>Sleeps for <see cref="AuditOptions.BatchDelay"/>, or until stopping (then the caller flushes).</summary>
+    private async Task LetEventsGatherAsync(CancellationToken stopping) =>
+        await Task.Delay(options.Value.BatchDelay, time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
     /// <summary>Waits until an event is queued or <paramref name="delay"/> has passed; false once stopping.</summary>
     private async Task<bool> WaitToReadAsync(TimeSpan delay, CancellationToken stopping)

@@ -9,6 +9,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder, bool stdio = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.AddInlineIo();
         builder.AddGatewayApiKeyAuthentication();
 
         // Redis and the bus are optional: without them the proxy serves on local state (in-memory kill switches,

@@ -41,7 +41,9 @@ try
     foreach (var (name, url) in new[] { ("direct", backend.Url), ("gateway", gateway.Url) })
     {
         using var target = await McpTarget.ConnectAsync(url);
+        Progress(name, "warm-up");
         await LoadGenerator.WarmUpAsync(target, warmUp);
+        Progress(name, "fixed rate");
         var cpuBefore = gateway.CpuTime;
         var fixedRate = await LoadGenerator.FixedRateAsync(target, rate, TimeSpan.FromSeconds(seconds),
             name == "gateway" ? gateway.SampleWorkingSet : null);
@@ -52,6 +54,7 @@ try
             report.Add("gateway-cpu-us-per-call", (gateway.CpuTime - cpuBefore).TotalMicroseconds / fixedRate.Count);
         }
 
+        Progress(name, "max throughput");
         var throughput = await LoadGenerator.MaxThroughputAsync(target, concurrency, TimeSpan.FromSeconds(seconds / 2.0));
         report.Add(name, fixedRate, throughput);
     }
@@ -69,3 +72,7 @@ finally
 
     spill.Delete(recursive: true);
 }
+
+// Phases on stderr, so a profiler can be attached to the gateway during its fixed-rate phase.
+static void Progress(string target, string phase) =>
+    Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {target}: {phase}");

@@ -5,9 +5,9 @@ using StackExchange.Redis;
 namespace Gateway.Proxy.Pipeline.RateLimiting;
 
 /// <summary>
-/// The rate-limit stage: the shared Redis buckets when Redis answers within
-/// <see cref="RateLimitingOptions.RedisTimeout"/>, otherwise this replica's own buckets with the same limits for
-/// <see cref="RateLimitingOptions.FallbackDuration"/> before Redis is tried again.
+/// The rate-limit stage: the shared Redis buckets (spent through <see cref="SharedTokenLeases"/>) when Redis answers
+/// within <see cref="RateLimitingOptions.RedisTimeout"/>, otherwise this replica's own buckets with the same limits
+/// for <see cref="RateLimitingOptions.FallbackDuration"/> before Redis is tried again.
 /// </summary>
 public sealed partial class CallRateLimiter : IDisposable
 {
@@ -17,6 +17,7 @@ public sealed partial class CallRateLimiter : IDisposable
     private readonly ILogger<CallRateLimiter> _logger;
     private readonly IDisposable? _subscription;
     private volatile LocalTokenBuckets _local;
+    private volatile SharedTokenLeases? _leases;
     private long _sharedRetryAt;
 
     public CallRateLimiter(
@@ -32,9 +33,14 @@ public sealed partial class CallRateLimiter : IDisposable
         _logger = logger;
         _shared = shared;
         _local = new LocalTokenBuckets(gateway.CurrentValue.RateLimits);
-        // New limits start from full buckets. The old ones are left to the GC, not disposed: a call in flight may
-        // still hold them, and they own no timer (replenishment is manual).
-        _subscription = gateway.OnChange(o => _local = new LocalTokenBuckets(o.RateLimits));
+        _leases = CreateLeases(gateway.CurrentValue.RateLimits);
+        // New limits start from full local buckets and empty leases. The old ones are left to the GC, not disposed:
+        // a call in flight may still hold them, and they own no timer (replenishment is manual).
+        _subscription = gateway.OnChange(o =>
+        {
+            _local = new LocalTokenBuckets(o.RateLimits);
+            _leases = CreateLeases(o.RateLimits);
+        });
     }
 
     /// <summary>Whether the last calls were decided by this replica alone (Redis absent or unreachable).</summary>
@@ -43,9 +49,9 @@ public sealed partial class CallRateLimiter : IDisposable
     public ValueTask<RateLimitVerdict> AcquireAsync(string clientId, string? target)
     {
         var local = _local;
-        return IsFallingBack
+        return IsFallingBack || _leases is not { } leases
             ? new ValueTask<RateLimitVerdict>(local.Acquire(clientId, target))
-            : AcquireSharedAsync(clientId, target, local);
+            : AcquireSharedAsync(clientId, target, leases, local);
     }
 
     public void Dispose()
@@ -54,12 +60,14 @@ public sealed partial class CallRateLimiter : IDisposable
         _local.Dispose();
     }
 
-    private async ValueTask<RateLimitVerdict> AcquireSharedAsync(string clientId, string? target, LocalTokenBuckets local)
+    private SharedTokenLeases? CreateLeases(RateLimitOptions limits) =>
+        _shared is null ? null : new SharedTokenLeases(_shared, limits, _options.Value, _time);
+
+    private async ValueTask<RateLimitVerdict> AcquireSharedAsync(string clientId, string? target, SharedTokenLeases leases, LocalTokenBuckets local)
     {
         try
         {
-            return await _shared!.AcquireAsync(clientId, target, local.Limits, _time.GetUtcNow())
-                .WaitAsync(_options.Value.RedisTimeout, _time);
+            return await leases.AcquireAsync(clientId, target);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidCastException)
         {

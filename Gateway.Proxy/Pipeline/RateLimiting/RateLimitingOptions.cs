@@ -20,4 +20,29 @@ public sealed class RateLimitingOptions
     /// <summary>After a failed or slow Redis call, how long the replica uses its own buckets before trying Redis again. Default: 1 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan FallbackDuration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How far ahead a replica takes tokens from the shared buckets. Each (client, tool) pair spends a lease of
+    /// tokens locally and fetches the next one, in the background, when half of it is spent; a pair whose previous
+    /// fetch was less than this long ago gets a lease twice as large, one whose fetches are rarer than four windows
+    /// gets half. A lease thus settles near what the pair spends in one window, and a busy pair costs one Redis
+    /// round trip per lease instead of one per call. Default: 50 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
+    public TimeSpan LeaseWindow { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Largest lease, as a share of the smaller burst the call draws on (never less than one token). Tokens one
+    /// replica holds are not available to the others, so this bounds how unevenly replicas can serve one client;
+    /// the shared limit itself is never exceeded. 0 takes one token per call. Default: 0.1.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MaxLeaseShare { get; set; } = 0.1;
+
+    /// <summary>
+    /// Leased tokens not spent within this long are dropped rather than spent later, so a client that comes back
+    /// after a pause cannot exceed its burst by what a replica still held. Default: 1 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan LeaseLifetime { get; set; } = TimeSpan.FromSeconds(1);
 }
