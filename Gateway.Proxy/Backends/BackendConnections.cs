@@ -86,6 +86,9 @@ internal sealed class BackendConnections(
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         ConnectTimeout = TimeSpan.FromSeconds(5),
         MaxConnectionsPerServer = 256,
+        // One handler serves every client of the backend: a shared cookie jar would hand one client's cookies to
+        // the next (and costs a lookup per call).
+        UseCookies = false,
     })
     {
         // Per-call timeouts come from BackendOptions.Timeout; GET streams stay open indefinitely.
