@@ -24,15 +24,14 @@ public sealed class SharedRateLimitTests(PipelineInfrastructureFixture infrastru
 
         var verdicts = new[]
         {
-            await replicaA.AcquireAsync(client, "echo", limits, Now),
-            await replicaB.AcquireAsync(client, "echo", limits, Now),
-            await replicaA.AcquireAsync(client, "other", limits, Now),
-            await replicaB.AcquireAsync(client, "echo", limits, Now),
+            await replicaA.TakeAsync(client, "echo", limits, Now),
+            await replicaB.TakeAsync(client, "echo", limits, Now),
+            await replicaA.TakeAsync(client, "other", limits, Now),
+            await replicaB.TakeAsync(client, "echo", limits, Now),
         };
 
-        Assert.Equal([true, true, true, false], verdicts.Select(v => v.Allowed));
+        Assert.Equal([1, 1, 1, 0], verdicts.Select(v => v.Tokens));
         Assert.Equal(RateLimitBucket.Client, verdicts[3].Bucket);
-        Assert.True(verdicts[3].Shared);
         Assert.True(verdicts[3].RetryAfter > TimeSpan.Zero);
     }
 
@@ -44,15 +43,15 @@ public sealed class SharedRateLimitTests(PipelineInfrastructureFixture infrastru
         var limits = new RateLimitOptions { ClientBurst = 2, ClientPerSecond = 0.001, ToolBurst = 1, ToolPerSecond = 0.001 };
         var client = NewClient();
 
-        var first = await buckets.AcquireAsync(client, "t1", limits, Now);
-        var refusedByTool = await buckets.AcquireAsync(client, "t1", limits, Now);
-        var second = await buckets.AcquireAsync(client, "t2", limits, Now);
-        var refusedByClient = await buckets.AcquireAsync(client, "t3", limits, Now);
+        var first = await buckets.TakeAsync(client, "t1", limits, Now);
+        var refusedByTool = await buckets.TakeAsync(client, "t1", limits, Now);
+        var second = await buckets.TakeAsync(client, "t2", limits, Now);
+        var refusedByClient = await buckets.TakeAsync(client, "t3", limits, Now);
 
-        Assert.True(first.Allowed);
-        Assert.Equal((false, RateLimitBucket.Tool), (refusedByTool.Allowed, refusedByTool.Bucket));
-        Assert.True(second.Allowed);
-        Assert.Equal((false, RateLimitBucket.Client), (refusedByClient.Allowed, refusedByClient.Bucket));
+        Assert.Equal(1, first.Tokens);
+        Assert.Equal((0, RateLimitBucket.Tool), (refusedByTool.Tokens, refusedByTool.Bucket));
+        Assert.Equal(1, second.Tokens);
+        Assert.Equal((0, RateLimitBucket.Client), (refusedByClient.Tokens, refusedByClient.Bucket));
     }
 
     [Fact]
@@ -63,16 +62,36 @@ public sealed class SharedRateLimitTests(PipelineInfrastructureFixture infrastru
         var limits = new RateLimitOptions { ClientBurst = 1, ClientPerSecond = 2, ToolBurst = 100, ToolPerSecond = 100 };
         var client = NewClient();
 
-        Assert.True((await buckets.AcquireAsync(client, null, limits, Now)).Allowed);
-        var refused = await buckets.AcquireAsync(client, null, limits, Now);
-        var tooEarly = await buckets.AcquireAsync(client, null, limits, Now.AddMilliseconds(400));
-        var onTime = await buckets.AcquireAsync(client, null, limits, Now.AddMilliseconds(500));
+        Assert.Equal(1, (await buckets.TakeAsync(client, null, limits, Now)).Tokens);
+        var refused = await buckets.TakeAsync(client, null, limits, Now);
+        var tooEarly = await buckets.TakeAsync(client, null, limits, Now.AddMilliseconds(400));
+        var onTime = await buckets.TakeAsync(client, null, limits, Now.AddMilliseconds(500));
 
-        Assert.False(refused.Allowed);
+        Assert.Equal(0, refused.Tokens);
         Assert.Equal(TimeSpan.FromMilliseconds(500), refused.RetryAfter);
-        Assert.False(tooEarly.Allowed);
+        Assert.Equal(0, tooEarly.Tokens);
         Assert.Equal(TimeSpan.FromMilliseconds(100), tooEarly.RetryAfter);
-        Assert.True(onTime.Allowed);
+        Assert.Equal(1, onTime.Tokens);
+    }
+
+    [Fact]
+    public async Task A_take_of_several_tokens_gets_what_both_buckets_hold_and_spends_it_from_both()
+    {
+        using var redis = infrastructure.ConnectRedis();
+        var buckets = new RedisTokenBuckets(redis);
+        var limits = new RateLimitOptions { ClientBurst = 10, ClientPerSecond = 0.001, ToolBurst = 3, ToolPerSecond = 0.001 };
+        var client = NewClient();
+
+        var first = await buckets.TakeAsync(client, "t1", limits, Now, wanted: 5);
+        var toolEmpty = await buckets.TakeAsync(client, "t1", limits, Now, wanted: 5);
+        var otherTool = await buckets.TakeAsync(client, "t2", limits, Now, wanted: 20);
+
+        Assert.Equal(3, first.Tokens);
+        Assert.Equal((0, RateLimitBucket.Tool), (toolEmpty.Tokens, toolEmpty.Bucket));
+        // 10 - 3 client tokens left, capped by t2's burst of 3.
+        Assert.Equal(3, otherTool.Tokens);
+        Assert.Equal(4, (int)double.Parse((string)(await redis.GetDatabase().HashGetAsync($"gateway:rl:{{{client}}}", "t"))!,
+            System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
