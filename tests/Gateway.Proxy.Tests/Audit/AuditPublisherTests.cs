@@ -40,6 +40,17 @@ public sealed class AuditPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task AFullBatchAlreadyQueuedGoesOutWithoutWaitingForTheBatchDelay()
+    {
+        // The delay is far beyond the test's deadline: only a batch sent at once can arrive.
+        await using var audit = Start(batchSize: 5, batchDelay: TimeSpan.FromMinutes(5),
+            queued: Enumerable.Range(0, 5).Select(AuditTestEvents.Numbered));
+
+        await WaitUntil(() => _bus.Delivered.Count == 5);
+        Assert.Equal([5], _bus.Batches);
+    }
+
+    [Fact]
     public async Task WhileTheBusIsDownEventsGoToDiskAndAreReplayedInOrderWhenItReturns()
     {
         _bus.Down = true;
@@ -133,7 +144,7 @@ public sealed class AuditPublisherTests : IDisposable
         }
     }
 
-    private RunningPublisher Start(int batchSize, int capacity = 1024, TimeSpan? batchDelay = null)
+    private RunningPublisher Start(int batchSize, int capacity = 1024, TimeSpan? batchDelay = null, IEnumerable<AuditEvent>? queued = null)
     {
         var options = Options.Create(new AuditOptions
         {
@@ -145,6 +156,11 @@ public sealed class AuditPublisherTests : IDisposable
         });
         var spill = new AuditSpillFile(_directory, "test", TimeProvider.System);
         var buffer = new AuditBuffer(capacity, spill);
+        foreach (var auditEvent in queued ?? [])
+        {
+            buffer.Write(auditEvent);
+        }
+
         var publisher = new AuditPublisher(buffer, spill, options, TimeProvider.System, NullLogger<AuditPublisher>.Instance, _bus);
         publisher.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         return new RunningPublisher(publisher, buffer, spill);
