@@ -49,7 +49,8 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
                 ["Gateway__Backends__0__Stateless"] = "true",
             },
         };
-        foreach (var (name, value) in connectionStrings)
+        // As the AppHost runs every proxy replica.
+        foreach (var (name, value) in Gateway.AppHost.GatewayAppModel.ProxyRuntimeEnvironment.Concat(connectionStrings))
         {
             start.Environment[name] = value;
         }

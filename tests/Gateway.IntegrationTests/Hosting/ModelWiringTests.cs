@@ -55,6 +55,19 @@ public sealed class ModelWiringTests
     }
 
     [Fact]
+    public async Task Every_proxy_replica_gets_the_runtime_settings_only_the_environment_can_carry()
+    {
+        var builder = GatewayTestingBuilder.Create().WithReplicas("proxy", 2);
+        await using var app = builder.Build();
+
+        foreach (var replica in new[] { "proxy", "proxy-2" })
+        {
+            var environment = ResourceEnvironment.Build(ContextOf(app, replica));
+            Assert.Equal("0x2000000", environment["DOTNET_GCgen0size"]);
+        }
+    }
+
+    [Fact]
     public async Task The_gateway_config_names_the_demo_backends_and_stores_only_the_admin_key_hash()
     {
         var builder = GatewayTestingBuilder.Create()
