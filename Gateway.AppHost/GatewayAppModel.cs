@@ -70,19 +70,17 @@ public sealed record GatewayAppModel(
             // Each replica spills undeliverable audit events to its own folder, replayed by that replica on restart.
             .WithEnvironment(context => context.Variables["Gateway__Audit__SpillDirectory"] =
                 Path.Combine(context.Context.DataDirectory, "audit-spill"))
-            .WithEnvironment(context =>
-            {
-                foreach (var (name, value) in ProxyRuntimeEnvironment)
-                {
-                    context.Variables[name] = value;
-                }
-            })
             .WithReference(redis).WaitFor(redis)
             .WithReference(messaging).WaitFor(messaging)
             .WithReference(healthMonitor)
             // The audit service declares the durable audit queue; until it exists the broker drops what is published.
             .WithReference(audit).WaitFor(audit)
             .WaitFor(everything);
+
+        foreach (var (name, value) in ProxyRuntimeEnvironment)
+        {
+            proxy.WithEnvironment(name, value);
+        }
 
         return new GatewayAppModel(redis, messaging, auditDb, everything, gatewayConfig, healthMonitor, audit, proxy);
     }

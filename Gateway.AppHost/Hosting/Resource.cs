@@ -44,6 +44,9 @@ public sealed class Resource
     /// <summary>Environment of the process, computed once ports are allocated.</summary>
     public List<Action<EnvironmentContext>> Environment { get; } = [];
 
+    /// <summary>Variables with constant values: set at run like the others, and written to the manifest as Aspire does.</summary>
+    public Dictionary<string, string> ConstantEnvironment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Resources whose connection string or URLs this one receives.</summary>
     public List<Resource> References { get; } = [];
 
@@ -100,6 +103,11 @@ public sealed class Resource
         };
         copy.Endpoints.AddRange(Endpoints.Select(e => e with { StablePort = null }));
         copy.Environment.AddRange(Environment);
+        foreach (var (variable, value) in ConstantEnvironment)
+        {
+            copy.ConstantEnvironment[variable] = value;
+        }
+
         copy.References.AddRange(References);
         copy.WaitFor.AddRange(WaitFor);
         copy.BeforeStart.AddRange(BeforeStart);

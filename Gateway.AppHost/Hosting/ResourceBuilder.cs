@@ -35,8 +35,12 @@ public sealed class ResourceBuilder
         return this;
     }
 
-    public ResourceBuilder WithEnvironment(string name, string value) =>
-        WithEnvironment(context => context.Variables[name] = value);
+    /// <summary>A variable with a constant value; unlike a callback's, it is also written to the manifest.</summary>
+    public ResourceBuilder WithEnvironment(string name, string value)
+    {
+        Resource.ConstantEnvironment[name] = value;
+        return WithEnvironment(context => context.Variables[name] = value);
+    }
 
     public ResourceBuilder WithEnvironment(Action<EnvironmentContext> callback)
     {

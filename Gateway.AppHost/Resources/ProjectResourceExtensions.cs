@@ -63,6 +63,11 @@ public static class ProjectResourceExtensions
                 environment[key] = value;
             }
 
+            foreach (var (key, value) in resource.Resource.ConstantEnvironment)
+            {
+                environment[key] = value;
+            }
+
             return new JsonObject
             {
                 ["type"] = "project.v0",

@@ -51,6 +51,8 @@ public sealed class ManifestTests : IDisposable
         Assert.Equal("{redis.connectionString}", proxyEnvironment.GetProperty("ConnectionStrings__redis").GetString());
         Assert.Equal("{messaging.connectionString}", proxyEnvironment.GetProperty("ConnectionStrings__messaging").GetString());
         Assert.Equal("{healthmonitor.bindings.http.url}", proxyEnvironment.GetProperty("services__healthmonitor__http__0").GetString());
+        // Runtime settings only the environment can carry travel with the deployment.
+        Assert.Equal("0x2000000", proxyEnvironment.GetProperty("DOTNET_GCgen0size").GetString());
         Assert.True(resources.GetProperty("proxy").GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean());
         Assert.False(resources.TryGetProperty("everything", out _), "demo backends are local only");
     }
