@@ -1,7 +1,5 @@
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
+using Gateway.Testing;
 
 namespace Gateway.Bench.Circuit;
 
@@ -26,46 +24,24 @@ internal readonly record struct CallAnswer(CallOutcome Outcome, int Code);
 /// <summary>One MCP session on a proxy replica's Streamable HTTP <c>/mcp</c>, for <c>tools/call</c> at a fixed rate.</summary>
 internal sealed class McpSession(HttpClient http) : IDisposable
 {
-    private const string ProtocolVersion = "2025-06-18";
     private const int CircuitOpenCode = -32007;
-    private string? _sessionId;
-    private long _nextId = 1;
+    private readonly McpHttpSession _session = new(http, "circuit-bench");
 
-    public async Task InitializeAsync()
-    {
-        using var response = await PostAsync(
-            "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"" + ProtocolVersion
-                + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"circuit-bench\",\"version\":\"1\"}}}",
-            CancellationToken.None);
-        response.EnsureSuccessStatusCode();
-        _sessionId = response.Headers.TryGetValues("Mcp-Session-Id", out var values) ? values.First() : null;
-        using var initialized = await PostAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""", CancellationToken.None);
-    }
+    public Task InitializeAsync() => _session.InitializeAsync();
 
     public async Task<CallAnswer> CallToolAsync(string tool, CancellationToken cancellationToken)
     {
-        var id = Interlocked.Increment(ref _nextId);
         try
         {
-            using var response = await PostAsync(
-                "{\"jsonrpc\":\"2.0\",\"id\":" + id.ToString(CultureInfo.InvariantCulture)
-                    + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}",
-                cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
-            {
-                text = text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()).LastOrDefault() ?? "";
-            }
-
-            using var answer = JsonDocument.Parse(text);
-            if (answer.RootElement.TryGetProperty("error", out var error))
+            var answer = await _session.CallToolAsync(tool, cancellationToken);
+            if (answer.TryGetProperty("error", out var error))
             {
                 var code = error.GetProperty("code").GetInt32();
                 return new CallAnswer(code == CircuitOpenCode ? CallOutcome.CircuitOpen : CallOutcome.OtherError, code);
             }
 
             return new CallAnswer(
-                answer.RootElement.TryGetProperty("result", out var result) && !result.TryGetProperty("isError", out _) ? CallOutcome.Ok : CallOutcome.OtherError,
+                answer.TryGetProperty("result", out var result) && !result.TryGetProperty("isError", out _) ? CallOutcome.Ok : CallOutcome.OtherError,
                 0);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException or KeyNotFoundException)
@@ -74,22 +50,5 @@ internal sealed class McpSession(HttpClient http) : IDisposable
         }
     }
 
-    public void Dispose() => http.Dispose();
-
-    private async Task<HttpResponseMessage> PostAsync(string body, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/mcp", UriKind.Relative))
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (_sessionId is not null)
-        {
-            request.Headers.Add("Mcp-Session-Id", _sessionId);
-            request.Headers.Add("MCP-Protocol-Version", ProtocolVersion);
-        }
-
-        return await http.SendAsync(request, cancellationToken);
-    }
+    public void Dispose() => _session.Dispose();
 }

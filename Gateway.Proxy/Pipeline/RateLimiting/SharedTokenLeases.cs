@@ -15,15 +15,23 @@ namespace Gateway.Proxy.Pipeline.RateLimiting;
 /// A Lua call per tools/call was the largest share of the proxy's cost per call: three thread hand-offs in the
 /// Redis client, each a context switch, plus Redis's own CPU (bench/results/proxy-latency.md).
 /// </remarks>
-public sealed class SharedTokenLeases(RedisTokenBuckets buckets, RateLimitOptions limits, RateLimitingOptions options, TimeProvider time)
+public sealed class SharedTokenLeases
 {
     private static readonly RateLimitVerdict s_allowed = new(true, TimeSpan.Zero, RateLimitBucket.None, Shared: true);
     private readonly ConcurrentDictionary<(string Client, string? Target), TokenLease> _leases = new();
-    private readonly RedisTokenBuckets _buckets = buckets;
-    private readonly RateLimitingOptions _options = options;
-    private readonly TimeProvider _time = time;
+    private readonly RedisTokenBuckets _buckets;
+    private readonly RateLimitingOptions _options;
+    private readonly TimeProvider _time;
 
-    public RateLimitOptions Limits { get; } = limits;
+    public SharedTokenLeases(RedisTokenBuckets buckets, RateLimitOptions limits, RateLimitingOptions options, TimeProvider time)
+    {
+        _buckets = buckets;
+        Limits = limits;
+        _options = options;
+        _time = time;
+    }
+
+    public RateLimitOptions Limits { get; }
 
     /// <summary>
     /// Spends one token of the pair's lease. When the lease is empty and fetching the next one fails, throws what

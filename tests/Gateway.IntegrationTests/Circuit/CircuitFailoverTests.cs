@@ -1,4 +1,5 @@
 using System.Net;
+using Gateway.Testing;
 
 namespace Gateway.IntegrationTests.Circuit;
 
@@ -46,10 +47,10 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
     [Fact]
     public async Task An_open_circuit_fast_fails_tools_call_with_32007_on_both_replicas_without_calling_the_backend()
     {
-        var clients = new List<McpTestClient>();
+        var clients = new List<McpHttpSession>();
         foreach (var proxy in CircuitSystemFixture.Proxies)
         {
-            var client = new McpTestClient(system.App.CreateAuthenticatedHttpClient(proxy, system.AdminApiKey));
+            var client = new McpHttpSession(system.App.CreateAuthenticatedHttpClient(proxy, system.AdminApiKey), "circuit-tests");
             await client.InitializeAsync();
             var tools = (await client.RequestAsync("tools/list", new { })).GetRawText();
             var answer = await client.CallToolAsync("flaky_echo");
