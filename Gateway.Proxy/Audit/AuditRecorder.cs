@@ -33,7 +33,7 @@ public sealed partial class AuditRecorder(
 
             var now = time.GetUtcNow();
             buffer.Write(new AuditEvent(
-                Guid.CreateVersion7(now),
+                AuditEventIds.Next(now),
                 now,
                 source.Name,
                 context.RequestId,
@@ -68,7 +68,7 @@ public sealed partial class AuditRecorder(
         {
             var now = time.GetUtcNow();
             buffer.Write(new AuditEvent(
-                Guid.CreateVersion7(now), now, source.Name, requestId, sessionId, null, method, null, null,
+                AuditEventIds.Next(now), now, source.Name, requestId, sessionId, null, method, null, null,
                 AuditDecision.Refused, AuditStatus.Unauthenticated, Contracts.GatewayErrorCodes.Unauthenticated, 0, responseBytes, null, null, detail));
         }
         catch (Exception ex)
@@ -84,7 +84,7 @@ public sealed partial class AuditRecorder(
         {
             var now = time.GetUtcNow();
             buffer.Write(new AuditEvent(
-                Guid.CreateVersion7(now), now, source.Name, Activity.Current?.TraceId.ToString(), null,
+                AuditEventIds.Next(now), now, source.Name, Activity.Current?.TraceId.ToString(), null,
                 actor, action, target, backend, AuditDecision.Admin, status, null, 0, 0, null, null, detail));
         }
         catch (Exception ex)

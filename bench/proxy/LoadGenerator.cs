@@ -60,6 +60,9 @@ internal sealed class McpTarget : IDisposable
 
 internal sealed record Percentiles(double P50, double P90, double P99, double P999, double Max, int Count, int Errors);
 
+/// <summary>Wake-up lateness in microseconds; <paramref name="OverHalfMillisecondPerThousand"/>: wake-ups more than 0.5 ms late per 1,000.</summary>
+internal sealed record WakeUpLateness(double P50, double P99, double Max, double OverHalfMillisecondPerThousand);
+
 internal static class LoadGenerator
 {
     public static async Task WarmUpAsync(McpTarget target, TimeSpan duration)
@@ -77,7 +80,8 @@ internal static class LoadGenerator
 
     /// <summary>
     /// Open loop: call i is scheduled at start + i/rate and its latency counts from that scheduled time, so a stall
-    /// shows in every call it delayed (corrected for coordinated omission).
+    /// shows in every call it delayed (corrected for coordinated omission). A dedicated thread sleeps until each
+    /// call is due (<see cref="PreciseSchedule"/>) and starts it there, so calls leave on time, one by one.
     /// </summary>
     public static async Task<Percentiles> FixedRateAsync(McpTarget target, int rate, TimeSpan duration, Action? sample)
     {
@@ -85,45 +89,76 @@ internal static class LoadGenerator
         var latencies = new double[total];
         var errors = 0;
         var calls = new Task[total];
-        var start = Stopwatch.GetTimestamp();
         var ticksPerCall = Stopwatch.Frequency / (double)rate;
-        for (var i = 0; i < total; i++)
+
+        async Task CallAsync(int index, long scheduled)
         {
-            var scheduled = start + (long)(i * ticksPerCall);
-            // Sleep, never spin, until the call is due: on 2 cores a spinning generator takes a whole core from the
-            // gateway it measures. Timer ticks are about 1 ms, so calls leave up to one tick late, and that lateness
-            // counts in their latency (measured from the schedule), the same for the direct and the gateway runs.
-            while (Stopwatch.GetTimestamp() < scheduled)
+            try
             {
-                await Task.Delay(1);
+                await target.CallAsync();
+            }
+            catch (HttpRequestException)
+            {
+                Interlocked.Increment(ref errors);
             }
 
-            if (i % rate == 0)
-            {
-                sample?.Invoke();
-            }
-
-            var index = i;
-            calls[i] = Task.Run(async () =>
-            {
-                try
-                {
-                    await target.CallAsync();
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-
-                latencies[index] = (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / Stopwatch.Frequency;
-            });
+            latencies[index] = (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / Stopwatch.Frequency;
         }
 
+        var pacer = new Thread(() =>
+        {
+            PreciseSchedule.UseFineTimerSlack();
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < total; i++)
+            {
+                var scheduled = start + (long)(i * ticksPerCall);
+                PreciseSchedule.SleepUntil(scheduled);
+                if (i % rate == 0 && sample is not null)
+                {
+                    // Off this thread: reading another process's working set takes longer than a call's spacing.
+                    ThreadPool.QueueUserWorkItem(_ => sample());
+                }
+
+                // Started here, not queued to the pool: the request is written before this thread sleeps again.
+                calls[i] = CallAsync(i, scheduled);
+            }
+        })
+        { IsBackground = true, Name = "fixed-rate pacer" };
+        pacer.Start();
+        await Task.Run(pacer.Join);
         await Task.WhenAll(calls);
         sample?.Invoke();
         Array.Sort(latencies);
         double At(double q) => latencies[Math.Min(total - 1, (int)(q * total))];
         return new Percentiles(At(0.50), At(0.90), At(0.99), At(0.999), latencies[^1], total, errors);
+    }
+
+    /// <summary>
+    /// How late this machine wakes a thread that sleeps until deadlines one millisecond apart, with nothing else of
+    /// the bench running (microseconds). Every hop of a call waits for such a wake-up, so this is the floor under the
+    /// tail of any latency measured here: on a VM whose vCPUs the host deschedules, it is far from zero.
+    /// </summary>
+    public static WakeUpLateness MeasureWakeUpLateness(TimeSpan duration)
+    {
+        var total = (int)duration.TotalMilliseconds;
+        var lateness = new double[total];
+        var probe = new Thread(() =>
+        {
+            PreciseSchedule.UseFineTimerSlack();
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < total; i++)
+            {
+                var due = start + (long)(i * Stopwatch.Frequency / 1000.0);
+                PreciseSchedule.SleepUntil(due);
+                lateness[i] = (Stopwatch.GetTimestamp() - due) * 1_000_000.0 / Stopwatch.Frequency;
+            }
+        })
+        { IsBackground = true, Name = "wake-up probe" };
+        probe.Start();
+        probe.Join();
+        Array.Sort(lateness);
+        return new WakeUpLateness(lateness[total / 2], lateness[(int)(0.99 * total)], lateness[^1],
+            lateness.Count(l => l > 500) * 1000.0 / total);
     }
 
     /// <summary>Closed loop with <paramref name="concurrency"/> callers: completed calls per second.</summary>

@@ -37,6 +37,12 @@ try
     await using var backend = await FastBackend.StartAsync();
     await using var gateway = await GatewayProcess.StartAsync(proxyDll, backend.Url, spill.FullName, connectionStrings);
     var report = new Report(rate, seconds, concurrency);
+    Progress("machine", "wake-up lateness");
+    var wakeUps = LoadGenerator.MeasureWakeUpLateness(TimeSpan.FromSeconds(5));
+    report.Add("machine-wake-up-lateness-p50-us", wakeUps.P50);
+    report.Add("machine-wake-up-lateness-p99-us", wakeUps.P99);
+    report.Add("machine-wake-up-lateness-max-us", wakeUps.Max);
+    report.Add("machine-wake-ups-over-0.5-ms-late-per-1000", wakeUps.OverHalfMillisecondPerThousand);
 
     foreach (var (name, url) in new[] { ("direct", backend.Url), ("gateway", gateway.Url) })
     {
@@ -45,8 +51,10 @@ try
         await LoadGenerator.WarmUpAsync(target, warmUp);
         Progress(name, "fixed rate");
         var cpuBefore = gateway.CpuTime;
+        var (gcBefore, pauseBefore) = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
         var fixedRate = await LoadGenerator.FixedRateAsync(target, rate, TimeSpan.FromSeconds(seconds),
             name == "gateway" ? gateway.SampleWorkingSet : null);
+        Console.Error.WriteLine($"bench process during {name} fixed rate: {GC.CollectionCount(0) - gcBefore} GCs, {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:0.0} ms paused, server GC {System.Runtime.GCSettings.IsServerGC}");
         if (name == "gateway")
         {
             // CPU the gateway process spent per call at the fixed rate: unlike wall-clock percentiles, it barely
