@@ -60,9 +60,29 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
         Assert.True(engagedAfter < TimeSpan.FromSeconds(1), $"applied after {engagedAfter}");
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    [Fact]
+    public async Task Changes_are_still_fanned_out_after_the_broker_restarts()
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var replicaA = await Replica.StartAsync(infrastructure);
+        await using var replicaB = await Replica.StartAsync(infrastructure);
+
+        // The replicas' temporary queues do not survive the restart: each bus must reconnect and declare its queue
+        // again, or replica B would hear of no change until its next poll of the store (not running here).
+        await infrastructure.App.StopResourceAsync("messaging");
+        await infrastructure.App.StartResourceAsync("messaging");
+        await WaitUntil(() => replicaA.BusIsHealthy && replicaB.BusIsHealthy, TimeSpan.FromSeconds(90));
+
+        var started = TimeProvider.System.GetTimestamp();
+        await replicaA.Commands.EngageAsync(KillSwitchScope.Backend, "alpha", "ops", "after the restart", CancellationToken.None);
+        await WaitUntil(() => replicaB.State.Current.Find("alpha", null) is not null);
+        var engagedAfter = TimeProvider.System.GetElapsedTime(started);
+
+        Assert.True(engagedAfter < TimeSpan.FromSeconds(1), $"applied after {engagedAfter}");
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan? limit = null)
+    {
+        using var deadline = new CancellationTokenSource(limit ?? TimeSpan.FromSeconds(30));
         while (!condition())
         {
             await Task.Delay(10, deadline.Token);
@@ -99,6 +119,9 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
         public KillSwitchState State { get; }
 
         public KillSwitchCommands Commands { get; }
+
+        /// <summary>Connected, with every receive endpoint (the notification queue among them) consuming.</summary>
+        public bool BusIsHealthy => _bus.CheckHealth().Status == BusHealthStatus.Healthy;
 
         public static async Task<Replica> StartAsync(PipelineInfrastructureFixture infrastructure)
         {
