@@ -134,8 +134,8 @@ internal static class LoadGenerator
     }
 
     /// <summary>
-    /// How late this machine wakes a thread that sleeps until deadlines one millisecond apart, with nothing else of
-    /// the bench running (microseconds). Every hop of a call waits for such a wake-up, so this is the floor under the
+    /// How late this machine wakes a thread that sleeps until deadlines one millisecond apart, while the gateway and
+    /// the backend sit idle (microseconds). Every hop of a call waits for such a wake-up, so this is the floor under the
     /// tail of any latency measured here: on a VM whose vCPUs the host deschedules, it is far from zero.
     /// </summary>
     public static WakeUpLateness MeasureWakeUpLateness(TimeSpan duration)
