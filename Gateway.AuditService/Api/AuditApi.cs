@@ -55,13 +55,13 @@ internal static class AuditApi
             }
         }
 
-        var page = await store.QueryAsync(query.ToFilter(), after, size, cancellationToken);
+        var page = await store.Queries.QueryAsync(query.ToFilter(), after, size, cancellationToken);
         return TypedResults.Ok(new SearchResponse(page.Items, page.Next?.Encode()));
     }
 
     private static async Task<Results<Ok<Contracts.Messages.AuditEvent>, NotFound>> FindAsync(
         Guid id, IAuditStore store, CancellationToken cancellationToken) =>
-        await store.FindAsync(id, cancellationToken) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound();
+        await store.Queries.FindAsync(id, cancellationToken) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound();
 
     private static IResult Export(
         [AsParameters] AuditQueryParameters query, string? format, IAuditStore store, IOptions<JsonOptions> json, TimeProvider time, HttpContext context)
@@ -71,10 +71,10 @@ internal static class AuditApi
         return (format ?? "ndjson").ToLowerInvariant() switch
         {
             "ndjson" => TypedResults.Stream(
-                body => AuditExport.WriteNdjsonAsync(store.ExportAsync(filter, context.RequestAborted), body, json.Value.SerializerOptions, context.RequestAborted),
+                body => AuditExport.WriteNdjsonAsync(store.Queries.ExportAsync(filter, context.RequestAborted), body, json.Value.SerializerOptions, context.RequestAborted),
                 "application/x-ndjson", $"audit-{stamp}.ndjson"),
             "csv" => TypedResults.Stream(
-                body => AuditExport.WriteCsvAsync(store.ExportAsync(filter, context.RequestAborted), body, context.RequestAborted),
+                body => AuditExport.WriteCsvAsync(store.Queries.ExportAsync(filter, context.RequestAborted), body, context.RequestAborted),
                 "text/csv; charset=utf-8", $"audit-{stamp}.csv"),
             _ => BadRequest("format must be ndjson or csv."),
         };
@@ -95,7 +95,7 @@ internal static class AuditApi
         }
 
         var end = to ?? time.GetUtcNow();
-        return TypedResults.Ok(await store.StatsAsync(end - span, end, cancellationToken));
+        return TypedResults.Ok(await store.Queries.StatsAsync(end - span, end, cancellationToken));
     }
 
     /// <summary>Accepts <c>90s</c>, <c>15m</c>, <c>2h</c>, <c>1d</c> or a .NET time span (<c>00:15:00</c>).</summary>

@@ -9,7 +9,7 @@ internal sealed class AuditStoreHealthCheck(IAuditStore store) : IHealthCheck
     {
         try
         {
-            await store.FindAsync(Guid.Empty, cancellationToken);
+            await store.Queries.FindAsync(Guid.Empty, cancellationToken);
             return HealthCheckResult.Healthy($"{store.Engine} answers");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -28,14 +28,8 @@ internal interface IAuditStore
     /// </summary>
     bool IsTransient(Exception exception);
 
-    Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken);
-
-    Task<AuditEvent?> FindAsync(Guid eventId, CancellationToken cancellationToken);
-
-    /// <summary>Every record matching <paramref name="filter"/>, newest first, read as it is consumed.</summary>
-    IAsyncEnumerable<AuditEvent> ExportAsync(AuditFilter filter, CancellationToken cancellationToken);
-
-    Task<AuditStats> StatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+    /// <summary>The read side (search, lookup, export, statistics), the same portable SQL for both engines.</summary>
+    AuditQueries Queries { get; }
 
     /// <summary>Deletes at most <paramref name="batchSize"/> records older than <paramref name="cutoff"/> in one short transaction.</summary>
     Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken);

@@ -49,11 +49,11 @@ internal static class QueryBenchmark
             for (var i = 0; i < runs; i++)
             {
                 var started = Stopwatch.GetTimestamp();
-                var page = await store.QueryAsync(filter, null, 100, default);
+                var page = await store.Queries.QueryAsync(filter, null, 100, default);
                 if (secondPage && page.Next is { } next)
                 {
                     started = Stopwatch.GetTimestamp();
-                    page = await store.QueryAsync(filter, next, 100, default);
+                    page = await store.Queries.QueryAsync(filter, next, 100, default);
                 }
 
                 times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);

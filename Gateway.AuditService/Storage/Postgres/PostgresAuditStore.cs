@@ -13,13 +13,12 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
-    private readonly AuditQueries _queries;
 
     public PostgresAuditStore(string connectionString, TimeProvider time)
     {
         _dataSource = NpgsqlDataSource.Create(connectionString);
         _time = time;
-        _queries = new AuditQueries(async ct => await _dataSource.OpenConnectionAsync(ct), id => id);
+        Queries = new AuditQueries(async ct => await _dataSource.OpenConnectionAsync(ct), id => id);
     }
 
     public string Engine => "postgresql";
@@ -105,17 +104,7 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable
         _ => false,
     };
 
-    public Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken) =>
-        _queries.QueryAsync(filter, after, limit, cancellationToken);
-
-    public Task<AuditEvent?> FindAsync(Guid eventId, CancellationToken cancellationToken) =>
-        _queries.FindAsync(eventId, cancellationToken);
-
-    public IAsyncEnumerable<AuditEvent> ExportAsync(AuditFilter filter, CancellationToken cancellationToken) =>
-        _queries.ExportAsync(filter, cancellationToken);
-
-    public Task<AuditStats> StatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
-        _queries.StatsAsync(from, to, cancellationToken);
+    public AuditQueries Queries { get; }
 
     public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
     {

@@ -22,7 +22,6 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     private readonly string _connectionString;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly AuditQueries _queries;
 
     public SqliteAuditStore(string connectionString, TimeProvider time)
     {
@@ -34,7 +33,7 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
 
         _connectionString = builder.ToString();
         _time = time;
-        _queries = new AuditQueries(async ct => await OpenAsync(ct), id => id.ToString());
+        Queries = new AuditQueries(async ct => await OpenAsync(ct), id => id.ToString());
     }
 
     public string Engine => "sqlite";
@@ -166,17 +165,7 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         _ => false,
     };
 
-    public Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken) =>
-        _queries.QueryAsync(filter, after, limit, cancellationToken);
-
-    public Task<AuditEvent?> FindAsync(Guid eventId, CancellationToken cancellationToken) =>
-        _queries.FindAsync(eventId, cancellationToken);
-
-    public IAsyncEnumerable<AuditEvent> ExportAsync(AuditFilter filter, CancellationToken cancellationToken) =>
-        _queries.ExportAsync(filter, cancellationToken);
-
-    public Task<AuditStats> StatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
-        _queries.StatsAsync(from, to, cancellationToken);
+    public AuditQueries Queries { get; }
 
     public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
     {

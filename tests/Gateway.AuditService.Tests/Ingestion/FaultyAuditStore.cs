@@ -26,16 +26,7 @@ internal sealed class FaultyAuditStore(IAuditStore inner, Func<IReadOnlyCollecti
 
     public bool IsTransient(Exception exception) => inner.IsTransient(exception);
 
-    public Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken) =>
-        inner.QueryAsync(filter, after, limit, cancellationToken);
-
-    public Task<AuditEvent?> FindAsync(Guid eventId, CancellationToken cancellationToken) => inner.FindAsync(eventId, cancellationToken);
-
-    public IAsyncEnumerable<AuditEvent> ExportAsync(AuditFilter filter, CancellationToken cancellationToken) =>
-        inner.ExportAsync(filter, cancellationToken);
-
-    public Task<AuditStats> StatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
-        inner.StatsAsync(from, to, cancellationToken);
+    public AuditQueries Queries => inner.Queries;
 
     public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken) =>
         inner.DeleteOlderThanAsync(cutoff, batchSize, cancellationToken);

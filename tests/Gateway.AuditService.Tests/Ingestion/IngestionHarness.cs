@@ -89,7 +89,7 @@ internal sealed class IngestionHarness : IAsyncDisposable
     public async Task<List<Contracts.Messages.AuditEvent>> StoredAsync()
     {
         var all = new List<Contracts.Messages.AuditEvent>();
-        await foreach (var e in Store.ExportAsync(new AuditFilter(), default))
+        await foreach (var e in Store.Queries.ExportAsync(new AuditFilter(), default))
         {
             all.Add(e);
         }

@@ -34,7 +34,7 @@ public sealed class RetentionServiceTests : IAsyncLifetime, IDisposable
         var deleted = await retention.PurgeAsync(default);
 
         Assert.Equal(2_500, deleted);
-        var left = await _store.QueryAsync(new AuditFilter(), null, 100, default);
+        var left = await _store.Queries.QueryAsync(new AuditFilter(), null, 100, default);
         Assert.Equal(kept.Select(e => e.EventId).Reverse(), left.Items.Select(e => e.EventId));
     }
 
@@ -45,7 +45,7 @@ public sealed class RetentionServiceTests : IAsyncLifetime, IDisposable
         var retention = Create(new RetentionOptions { Days = 0 });
 
         Assert.Equal(0, await retention.PurgeAsync(default));
-        Assert.Equal(3, (await _store.QueryAsync(new AuditFilter(), null, 10, default)).Items.Count);
+        Assert.Equal(3, (await _store.Queries.QueryAsync(new AuditFilter(), null, 10, default)).Items.Count);
     }
 
     [Fact]

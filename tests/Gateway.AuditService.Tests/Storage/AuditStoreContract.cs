@@ -37,7 +37,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
 
         await Store.MigrateAsync(default);
 
-        var page = await Store.QueryAsync(new AuditFilter(), null, 10, default);
+        var page = await Store.Queries.QueryAsync(new AuditFilter(), null, 10, default);
         Assert.Single(page.Items);
     }
 
@@ -51,7 +51,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
 
         Assert.Equal(1, first);
         Assert.Equal(1, second);
-        var page = await Store.QueryAsync(new AuditFilter(), null, 10, default);
+        var page = await Store.Queries.QueryAsync(new AuditFilter(), null, 10, default);
         Assert.Equal(2, page.Items.Count);
     }
 
@@ -67,10 +67,10 @@ public abstract class AuditStoreContract : IAsyncLifetime
         };
         await Store.AppendAsync([e], default);
 
-        var found = await Store.FindAsync(e.EventId, default);
+        var found = await Store.Queries.FindAsync(e.EventId, default);
 
         Assert.Equal(e, found);
-        Assert.Null(await Store.FindAsync(Guid.NewGuid(), default));
+        Assert.Null(await Store.Queries.FindAsync(Guid.NewGuid(), default));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
         await Store.AppendAsync(events, default);
 
         async Task<Guid[]> Ids(AuditFilter filter) =>
-            (await Store.QueryAsync(filter, null, 100, default)).Items.Select(e => e.EventId).ToArray();
+            (await Store.Queries.QueryAsync(filter, null, 100, default)).Items.Select(e => e.EventId).ToArray();
 
         Assert.Equal([events[2].EventId, events[0].EventId], await Ids(new AuditFilter { ClientId = "alice" }));
         Assert.Equal([events[2].EventId, events[1].EventId], await Ids(new AuditFilter { Target = "add" }));
@@ -115,7 +115,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
         var round = 0;
         do
         {
-            var page = await Store.QueryAsync(new AuditFilter(), cursor, 40, default);
+            var page = await Store.Queries.QueryAsync(new AuditFilter(), cursor, 40, default);
             seen.AddRange(page.Items);
             cursor = page.Next;
             // Newer events arrive between pages; they belong before the first page and must not leak into later ones.
@@ -135,8 +135,8 @@ public abstract class AuditStoreContract : IAsyncLifetime
     {
         await Store.AppendAsync(SampleEvents.Stream(5), default);
 
-        var full = await Store.QueryAsync(new AuditFilter(), null, 5, default);
-        var partial = await Store.QueryAsync(new AuditFilter(), null, 3, default);
+        var full = await Store.Queries.QueryAsync(new AuditFilter(), null, 5, default);
+        var partial = await Store.Queries.QueryAsync(new AuditFilter(), null, 3, default);
 
         Assert.Null(full.Next);
         Assert.NotNull(partial.Next);
@@ -150,7 +150,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
         await Store.AppendAsync(SampleEvents.Stream(50, client: "bob"), default);
 
         var exported = new List<AuditEvent>();
-        await foreach (var e in Store.ExportAsync(new AuditFilter { ClientId = "alice" }, default))
+        await foreach (var e in Store.Queries.ExportAsync(new AuditFilter { ClientId = "alice" }, default))
         {
             exported.Add(e);
         }
@@ -171,7 +171,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
         events.Add(SampleEvents.Call(at: t.AddMinutes(5), backend: "b2", latencyMs: 7));
         await Store.AppendAsync(events, default);
 
-        var stats = await Store.StatsAsync(t, t.AddMinutes(2), default);
+        var stats = await Store.Queries.StatsAsync(t, t.AddMinutes(2), default);
 
         Assert.Equal(
             [new StatusCount(t, "ok", 100), new StatusCount(t.AddMinutes(1), "forbidden", 3), new StatusCount(t.AddMinutes(1), "ok", 1)],
@@ -192,7 +192,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
         Assert.Equal(5, await Store.DeleteOlderThanAsync(cutoff, 10, default));
         Assert.Equal(0, await Store.DeleteOlderThanAsync(cutoff, 10, default));
 
-        var left = await Store.QueryAsync(new AuditFilter(), null, 100, default);
+        var left = await Store.Queries.QueryAsync(new AuditFilter(), null, 100, default);
         Assert.Equal(recent.Select(e => e.EventId).Reverse(), left.Items.Select(e => e.EventId));
     }
 }

@@ -23,7 +23,7 @@ public sealed class PostgresAuditStoreTests(PostgresFixture server) : AuditStore
         await Task.WhenAll(stores.Select(s => s.MigrateAsync(default)));
 
         await stores[0].AppendAsync([SampleEvents.Call()], default);
-        Assert.Single((await stores[3].QueryAsync(new AuditFilter(), null, 10, default)).Items);
+        Assert.Single((await stores[3].Queries.QueryAsync(new AuditFilter(), null, 10, default)).Items);
         foreach (var store in stores)
         {
             await ((IAsyncDisposable)store).DisposeAsync();

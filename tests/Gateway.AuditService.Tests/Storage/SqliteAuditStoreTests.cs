@@ -67,6 +67,6 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
             Assert.Equal("SEARCH audit_events USING INDEX ix_audit_events_client_status (client_id=? AND status=?)", plan.GetString(3));
         }
 
-        Assert.Single((await store.QueryAsync(new AuditFilter { ClientId = "alice", Status = "circuit_open" }, null, 10, default)).Items);
+        Assert.Single((await store.Queries.QueryAsync(new AuditFilter { ClientId = "alice", Status = "circuit_open" }, null, 10, default)).Items);
     }
 }
