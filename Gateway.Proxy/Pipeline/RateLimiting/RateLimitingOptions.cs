@@ -40,7 +40,8 @@ public sealed class RateLimitingOptions
     public double MaxLeaseShare { get; set; } = 0.1;
 
     /// <summary>
-    /// Leased tokens not spent within this long are dropped rather than spent later, so a client that comes back
+    /// A (client, tool) pair's unspent leased tokens are dropped once this long has passed since its last lease
+    /// fetch (a fetch keeps what is left of the previous lease alive with the new one), so a client that comes back
     /// after a pause cannot exceed its burst by what a replica still held. Default: 1 s.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
