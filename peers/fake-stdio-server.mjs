@@ -19,7 +19,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
       return send({ id, result: { tools } });
     case "tools/call":
       if (params.name === "exit") process.exit(3);
-      if (params.name === "whoami") return send({ id, result: text(JSON.stringify({ pid: process.pid, cwd: process.cwd(), fake: process.env.FAKE_VAR ?? null })) });
+      if (params.name === "whoami") return send({ id, result: text(JSON.stringify({ pid: process.pid, cwd: process.cwd(), fake: process.env.FAKE_VAR ?? null, inlineCompletions: process.env.DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS ?? null })) });
       return send({ id, result: text(`stdio:${params.name}:${JSON.stringify(params.arguments ?? {})}`) });
     default:
       return send({ id, error: { code: -32601, message: `Method not found: ${method}` } });

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Gateway.Contracts.Configuration;
+using Gateway.Proxy.Extensions;
 using Gateway.Proxy.Mcp;
 
 namespace Gateway.Proxy.Backends;
@@ -100,6 +101,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
             start.ArgumentList.Add(argument);
         }
 
+        InlineIoExtensions.RemoveFromChildEnvironment(start.Environment);
         foreach (var (name, value) in Options.Env)
         {
             start.Environment[name] = value;

@@ -11,7 +11,9 @@ namespace Gateway.Proxy.Extensions;
 internal static class InlineIoExtensions
 {
     /// <summary>Read once by the runtime, when the process first uses a socket.</summary>
-    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    private static volatile bool s_setForThisProcess;
 
     /// <summary><c>Gateway:Proxy:InlineIo</c>, default true; false restores the framework's thread-pool dispatch.</summary>
     public const string SettingName = "Gateway:Proxy:InlineIo";
@@ -28,9 +30,24 @@ internal static class InlineIoExtensions
         if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
         {
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+            s_setForThisProcess = true;
         }
 
         builder.Services.Configure<SocketTransportOptions>(options => options.UnsafePreferInlineScheduling = true);
         return builder;
+    }
+
+    /// <summary>
+    /// Takes out of a child process's environment the setting this process made for itself, so that stdio backends
+    /// (which inherit the proxy's environment) keep the runtime's default dispatch unless their own configuration
+    /// or the operator's environment says otherwise.
+    /// </summary>
+    public static void RemoveFromChildEnvironment(IDictionary<string, string?> childEnvironment)
+    {
+        ArgumentNullException.ThrowIfNull(childEnvironment);
+        if (s_setForThisProcess)
+        {
+            childEnvironment.Remove(InlineCompletionsVariable);
+        }
     }
 }

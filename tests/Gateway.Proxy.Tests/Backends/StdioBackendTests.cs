@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Gateway.Contracts;
+using Gateway.Proxy.Extensions;
 using Gateway.Proxy.Tests.Fakes;
 
 namespace Gateway.Proxy.Tests.Backends;
@@ -49,6 +50,17 @@ public sealed class StdioBackendTests : IAsyncLifetime
         Assert.Equal("""stdio:echo:{"n":1}""", Text(echo));
         Assert.Equal("from-config", who.GetProperty("fake").GetString());
         Assert.Equal(Path.GetFullPath(_workingDirectory), Path.GetFullPath(who.GetProperty("cwd").GetString()!));
+    }
+
+    [Fact]
+    public async Task Child_process_does_not_inherit_the_inline_socket_completions_the_proxy_set_for_itself()
+    {
+        var client = await ConnectAsync();
+
+        var who = await WhoAmIAsync(client, id: 2);
+
+        Assert.Equal("1", Environment.GetEnvironmentVariable(InlineIoExtensions.InlineCompletionsVariable));
+        Assert.Equal(JsonValueKind.Null, who.GetProperty("inlineCompletions").ValueKind);
     }
 
     [Fact]
