@@ -57,18 +57,14 @@ internal static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProbeScheduler>());
 
         // Every replica must see every outcome report and transition: per-instance, auto-deleted queues, never a
-        // competing-consumer queue shared by the replicas.
-        var instanceId = section.Get<HealthMonitorOptions>()?.InstanceId;
+        // competing-consumer queue shared by the replicas. The queues carry the lease's id (generated once here when
+        // not configured), so the broker's queue list names the same replicas as the lease.
+        var instanceId = section[nameof(HealthMonitorOptions.InstanceId)] ?? new HealthMonitorOptions().InstanceId;
+        builder.Services.PostConfigure<HealthMonitorOptions>(options => options.InstanceId = instanceId);
         builder.AddGatewayMessaging(bus =>
         {
-            bus.AddConsumer<OutcomeBatchConsumer>().Endpoint(e => PerInstance(e, instanceId));
-            bus.AddConsumer<LeaderTransitionConsumer>().Endpoint(e => PerInstance(e, instanceId));
+            bus.AddConsumer<OutcomeBatchConsumer>().Endpoint(e => e.PerInstance(instanceId));
+            bus.AddConsumer<LeaderTransitionConsumer>().Endpoint(e => e.PerInstance(instanceId));
         });
-    }
-
-    private static void PerInstance(IEndpointRegistrationConfigurator endpoint, string? instanceId)
-    {
-        endpoint.InstanceId = instanceId ?? Guid.NewGuid().ToString("N")[..8];
-        endpoint.Temporary = true;
     }
 }

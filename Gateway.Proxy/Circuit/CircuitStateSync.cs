@@ -6,11 +6,11 @@ using StackExchange.Redis;
 namespace Gateway.Proxy.Circuit;
 
 /// <summary>
-/// Keeps this replica's breakers in step with the monitor: connects a per-instance, auto-deleted queue for
-/// <see cref="Gateway.Contracts.Messages.CircuitStateChanged"/> (every replica gets every transition), and reads the
-/// Redis snapshot on start and each time that queue (re)connects, because a per-instance queue misses what was
-/// published while it was gone. Transitions apply only when newer than what a breaker holds, so snapshot and events
-/// can arrive in any order. With Redis or the bus gone the breakers keep their last state (fail-static).
+/// Keeps this replica's breakers in step with the monitor by reading the Redis snapshot on start and each time the
+/// replica's own transition queue (<see cref="CircuitTransitionConsumer"/>) becomes ready again, because a
+/// per-instance queue misses what was published while it was gone. Transitions apply only when newer than what a
+/// breaker holds, so snapshot and events can arrive in any order. With Redis or the bus gone the breakers keep their
+/// last state (fail-static).
 /// </summary>
 public sealed partial class CircuitStateSync(
     CircuitBreakerRegistry registry,
@@ -31,44 +31,20 @@ public sealed partial class CircuitStateSync(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var handle = ConnectTransitionQueue();
-        try
-        {
-            RequestSnapshot();
-            var reader = services.GetService<IConnectionMultiplexer>() is { } redis ? new CircuitSnapshotReader(redis, options) : null;
-            await foreach (var _ in _reloads.Reader.ReadAllAsync(stoppingToken))
-            {
-                if (reader is not null)
-                {
-                    await LoadSnapshotAsync(reader, stoppingToken);
-                }
-            }
-        }
-        finally
-        {
-            if (handle is not null)
-            {
-                await handle.StopAsync(CancellationToken.None);
-            }
-        }
-    }
-
-    private HostReceiveEndpointHandle? ConnectTransitionQueue()
-    {
-        if (services.GetService<IBus>() is not { } bus)
+        if (services.GetService<IBus>() is null)
         {
             LogNoBus();
-            return null;
         }
 
-        return bus.ConnectReceiveEndpoint(
-            new TemporaryEndpointDefinition($"circuit-{options.Value.InstanceId}"),
-            KebabCaseEndpointNameFormatter.Instance,
-            endpoint =>
+        RequestSnapshot();
+        var reader = services.GetService<IConnectionMultiplexer>() is { } redis ? new CircuitSnapshotReader(redis, options) : null;
+        await foreach (var _ in _reloads.Reader.ReadAllAsync(stoppingToken))
+        {
+            if (reader is not null)
             {
-                endpoint.ConnectReceiveEndpointObserver(new QueueObserver(this, status));
-                endpoint.Consumer(() => new CircuitTransitionConsumer(registry, status, propagation, timeProvider));
-            });
+                await LoadSnapshotAsync(reader, stoppingToken);
+            }
+        }
     }
 
     private async Task LoadSnapshotAsync(CircuitSnapshotReader reader, CancellationToken cancellationToken)
@@ -95,30 +71,6 @@ public sealed partial class CircuitStateSync(
                 LogSnapshotRetry(ex.Message);
                 await Task.Delay(options.Value.SnapshotRetryInterval, timeProvider, cancellationToken);
             }
-        }
-    }
-
-    private sealed class QueueObserver(CircuitStateSync sync, CircuitSyncStatus status) : IReceiveEndpointObserver
-    {
-        public Task Ready(ReceiveEndpointReady ready)
-        {
-            status.BusChanged(connected: true);
-            sync.RequestSnapshot();
-            return Task.CompletedTask;
-        }
-
-        public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
-
-        public Task Completed(ReceiveEndpointCompleted completed)
-        {
-            status.BusChanged(connected: false);
-            return Task.CompletedTask;
-        }
-
-        public Task Faulted(ReceiveEndpointFaulted faulted)
-        {
-            status.BusChanged(connected: false);
-            return Task.CompletedTask;
         }
     }
 

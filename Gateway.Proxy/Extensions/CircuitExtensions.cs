@@ -1,4 +1,6 @@
 using Gateway.Proxy.Circuit;
+using Gateway.ServiceDefaults.Messaging;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -31,6 +33,25 @@ internal static class CircuitExtensions
         builder.Services.PostConfigure<HealthCheckServiceOptions>(DependencyHealthCheck.Degrade);
         return builder;
     }
+
+    /// <summary>
+    /// This replica's id, <c>Gateway:Circuit:InstanceId</c>, generated once when not configured: outcome reports and
+    /// the replica's own queues carry the same one. Call once per host.
+    /// </summary>
+    public static string ReplicaInstanceId(this IHostApplicationBuilder builder)
+    {
+        var instanceId = builder.Configuration[$"{CircuitSyncOptions.SectionName}:{nameof(CircuitSyncOptions.InstanceId)}"]
+            ?? new CircuitSyncOptions().InstanceId;
+        builder.Services.PostConfigure<CircuitSyncOptions>(options => options.InstanceId = instanceId);
+        return instanceId;
+    }
+
+    /// <summary>
+    /// Consumes the monitor's transitions on a queue of this replica's own (every replica applies every transition);
+    /// the definition re-reads the snapshot each time that queue becomes ready.
+    /// </summary>
+    public static void AddCircuitTransitions(this IBusRegistrationConfigurator bus, string instanceId) =>
+        bus.AddConsumer<CircuitTransitionConsumer, CircuitTransitionConsumerDefinition>().Endpoint(e => e.PerInstance(instanceId));
 
     /// <summary>
     /// Maps <c>/ready</c>: 200 while at least one backend is routable, 503 when none is (or none is configured), with

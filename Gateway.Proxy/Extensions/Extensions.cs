@@ -22,7 +22,12 @@ internal static class Extensions
 
         if (builder.HasConnectionString(MessagingExtensions.ConnectionName))
         {
-            builder.AddGatewayMessaging();
+            var instanceId = builder.ReplicaInstanceId();
+            builder.AddGatewayMessaging(bus =>
+            {
+                bus.AddKillSwitchNotifications(instanceId);
+                bus.AddCircuitTransitions(instanceId);
+            });
         }
 
         builder.AddMcpGateway();

@@ -8,6 +8,7 @@ using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Proxy.Pipeline.Shutdown;
 using Gateway.ServiceDefaults.Messaging;
 using Gateway.ServiceDefaults.Redis;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -72,13 +73,16 @@ internal static class PipelineExtensions
         services.AddSingleton<AuditPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<KillSwitchState>());
-        if (hasBus)
-        {
-            services.AddHostedService<KillSwitchNotifications>();
-        }
-
         services.AddHostedService<PipelineDrain>();
     }
+
+    /// <summary>
+    /// Re-reads the kill switches whenever any replica changes one, on a queue of this replica's own: a shared queue
+    /// would tell one replica only. The bus owns the queue (declared, started, re-declared after a broker restart and
+    /// stopped with the bus), so nothing here races the bus's own start or stop.
+    /// </summary>
+    public static void AddKillSwitchNotifications(this IBusRegistrationConfigurator bus, string instanceId) =>
+        bus.AddConsumer<KillSwitchChangedConsumer>().Endpoint(e => e.PerInstance(instanceId));
 
     /// <summary>Maps the admin API (<c>/admin/kill-switches</c>), behind the admin policy.</summary>
     public static WebApplication MapAdminEndpoints(this WebApplication app)

@@ -89,22 +89,23 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
         }
     }
 
-    /// <summary>The kill-switch part of one proxy replica: its own Redis connection, bus, snapshot and notifications.</summary>
+    /// <summary>
+    /// The kill-switch part of one proxy replica: its own Redis connection, snapshot, and bus with a temporary queue of
+    /// its own consumed by <see cref="KillSwitchChangedConsumer"/>, as the proxy's bus configures it.
+    /// </summary>
     private sealed class Replica : IAsyncDisposable
     {
         private readonly StackExchange.Redis.ConnectionMultiplexer _redis;
         private readonly IBusControl _bus;
-        private readonly KillSwitchNotifications _notifications;
         private readonly AuditSpillFile _spill;
         private readonly string _spillDirectory;
 
-        private Replica(StackExchange.Redis.ConnectionMultiplexer redis, IBusControl bus, string spillDirectory)
+        private Replica(StackExchange.Redis.ConnectionMultiplexer redis, KillSwitchState state, IBusControl bus, string spillDirectory)
         {
             _redis = redis;
             _bus = bus;
             _spillDirectory = spillDirectory;
-            var store = new RedisKillSwitchStore(redis);
-            State = new KillSwitchState(store, Options.Create(new KillSwitchOptions()), TimeProvider.System, NullLogger<KillSwitchState>.Instance);
+            State = state;
             _spill = new AuditSpillFile(spillDirectory, "replica", TimeProvider.System);
             var audit = new AuditRecorder(
                 new AuditBuffer(1024, _spill),
@@ -112,8 +113,7 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
                 new AuditSource("proxy/replica", "replica"),
                 TimeProvider.System,
                 NullLogger<AuditRecorder>.Instance);
-            Commands = new KillSwitchCommands(store, State, audit, TimeProvider.System, NullLogger<KillSwitchCommands>.Instance, bus);
-            _notifications = new KillSwitchNotifications(bus, State);
+            Commands = new KillSwitchCommands(new RedisKillSwitchStore(redis), State, audit, TimeProvider.System, NullLogger<KillSwitchCommands>.Instance, bus);
         }
 
         public KillSwitchState State { get; }
@@ -123,21 +123,22 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
         /// <summary>Connected, with every receive endpoint (the notification queue among them) consuming.</summary>
         public bool BusIsHealthy => _bus.CheckHealth().Status == BusHealthStatus.Healthy;
 
+        /// <summary>Started once the bus is: its start completes when every receive endpoint consumes.</summary>
         public static async Task<Replica> StartAsync(PipelineInfrastructureFixture infrastructure)
         {
-            var replica = new Replica(
-                infrastructure.ConnectRedis(),
-                await infrastructure.StartBusAsync(),
-                Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N")));
-            await replica._notifications.StartAsync(CancellationToken.None);
-            await replica._notifications.Ready;
+            var redis = infrastructure.ConnectRedis();
+            var state = new KillSwitchState(
+                new RedisKillSwitchStore(redis), Options.Create(new KillSwitchOptions()), TimeProvider.System, NullLogger<KillSwitchState>.Instance);
+            var bus = await infrastructure.StartBusAsync(rabbit => rabbit.ReceiveEndpoint(
+                new TemporaryEndpointDefinition("kill-switches"),
+                endpoint => endpoint.Consumer(() => new KillSwitchChangedConsumer(state))));
+            var replica = new Replica(redis, state, bus, Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N")));
             await replica.State.RefreshAsync(CancellationToken.None);
             return replica;
         }
 
         public async ValueTask DisposeAsync()
         {
-            await _notifications.StopAsync(CancellationToken.None);
             await _bus.StopAsync();
             State.Dispose();
             _spill.Dispose();
