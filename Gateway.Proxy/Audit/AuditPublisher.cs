@@ -21,6 +21,8 @@ public sealed partial class AuditPublisher(
     IAuditTransport? transport = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _stopLock = new();
+    private Task? _stopped;
     private Task _loop = Task.CompletedTask;
     private DateTimeOffset _nextReplayAt;
     private long _published;
@@ -34,7 +36,21 @@ public sealed partial class AuditPublisher(
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Flushes once, however many times the host asks: a host can stop its services twice, the second time
+    /// concurrently (<c>WebApplicationFactory</c> stops the host while the application's own <c>Run</c> stops it as
+    /// well, then disposes it), and every caller waits for the same flush, so none returns, and lets the host be
+    /// disposed, before the events are on the bus or the disk.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopLock)
+        {
+            return _stopped ??= StopOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
         // The loop never abandons a batch it holds: it publishes it (bounded by PublishTimeout) or spills it.

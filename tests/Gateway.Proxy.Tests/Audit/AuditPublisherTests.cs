@@ -40,6 +40,24 @@ public sealed class AuditPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task StoppingTwiceConcurrentlyOrAfterDisposeWaitsForTheOneFlushInsteadOfFailing()
+    {
+        // WebApplicationFactory stops the host while the application's own Run stops it too, then disposes it.
+        await using var audit = Start(batchSize: 5, batchDelay: TimeSpan.FromMinutes(5),
+            queued: Enumerable.Range(0, 3).Select(AuditTestEvents.Numbered));
+
+        var first = audit.Publisher.StopAsync(CancellationToken.None);
+        var second = audit.Publisher.StopAsync(CancellationToken.None);
+        await second;
+        audit.Publisher.Dispose();
+        await audit.Publisher.StopAsync(CancellationToken.None);
+
+        Assert.Same(first, second);
+        Assert.True(first.IsCompletedSuccessfully);
+        Assert.Equal(Enumerable.Range(0, 3), _bus.Delivered.Select(AuditTestEvents.Number));
+    }
+
+    [Fact]
     public async Task AFullBatchAlreadyQueuedGoesOutWithoutWaitingForTheBatchDelay()
     {
         // The delay is far beyond the test's deadline: only a batch sent at once can arrive.
@@ -169,6 +187,8 @@ public sealed class AuditPublisherTests : IDisposable
     private sealed class RunningPublisher(AuditPublisher publisher, AuditBuffer buffer, AuditSpillFile spill) : IAsyncDisposable
     {
         private bool _stopped;
+
+        public AuditPublisher Publisher => publisher;
 
         public AuditBuffer Buffer => buffer;
 
