@@ -4,6 +4,7 @@ using System.Text.Json;
 using Gateway.Contracts.Circuit;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Circuit;
+using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -33,6 +34,19 @@ public sealed class CircuitGateServiceTests(GarnetServer garnet) : IClassFixture
         var health = await GetHealthAsync(proxy);
         Assert.Equal("Healthy", health.GetProperty("health").GetString());
         Assert.Equal(7, GateCheck(health).GetProperty("data").GetProperty("snapshotSequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task Transitions_and_kill_switch_changes_are_consumed_on_queues_named_after_this_replica()
+    {
+        await using var proxy = new ProxyFactory(garnet.ConnectionString, _prefix);
+        var status = proxy.Services.GetRequiredService<CircuitSyncStatus>();
+        await WaitUntilAsync(() => status.BusConnected);
+
+        // Per-instance names: replicas sharing one queue would each get only some of the messages.
+        var endpoints = JsonSerializer.Serialize(proxy.Services.GetRequiredService<IBusControl>().GetProbeResult());
+        Assert.Contains("circuit-transition-proxy-test", endpoints, StringComparison.Ordinal);
+        Assert.Contains("kill-switch-changed-proxy-test", endpoints, StringComparison.Ordinal);
     }
 
     [Fact]

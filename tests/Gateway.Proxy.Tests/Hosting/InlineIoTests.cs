@@ -10,9 +10,11 @@ namespace Gateway.Proxy.Tests.Hosting;
 public sealed class InlineIoTests
 {
     [Fact]
-    public void By_default_Kestrel_and_socket_completions_run_on_the_socket_threads()
+    public async Task By_default_Kestrel_and_socket_completions_run_on_the_socket_threads()
     {
-        using var factory = new GatewayFactory(GatewayFactory.Settings());
+        // Disposed asynchronously, as every factory here: the synchronous Dispose tears the host down without
+        // stopping it, under the application's own Run.
+        await using var factory = new GatewayFactory(GatewayFactory.Settings());
 
         var transport = factory.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
 
@@ -21,10 +23,10 @@ public sealed class InlineIoTests
     }
 
     [Fact]
-    public void InlineIo_false_leaves_Kestrel_dispatching_to_the_thread_pool()
+    public async Task InlineIo_false_leaves_Kestrel_dispatching_to_the_thread_pool()
     {
-        using var factory = new GatewayFactory(GatewayFactory.Settings())
-            .WithWebHostBuilder(host => host.UseSetting(InlineIoExtensions.SettingName, "false"));
+        await using var gateway = new GatewayFactory(GatewayFactory.Settings());
+        await using var factory = gateway.WithWebHostBuilder(host => host.UseSetting(InlineIoExtensions.SettingName, "false"));
 
         var transport = factory.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
 
