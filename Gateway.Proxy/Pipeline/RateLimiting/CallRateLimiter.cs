@@ -16,6 +16,7 @@ public sealed partial class CallRateLimiter : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<CallRateLimiter> _logger;
     private readonly IDisposable? _subscription;
+    private readonly ITimer _idleSweep;
     private volatile LocalTokenBuckets _local;
     private volatile SharedTokenLeases? _leases;
     private long _sharedRetryAt;
@@ -41,6 +42,8 @@ public sealed partial class CallRateLimiter : IDisposable
             _local = new LocalTokenBuckets(o.RateLimits);
             _leases = CreateLeases(o.RateLimits);
         });
+        var sweep = options.Value.IdleSweepInterval;
+        _idleSweep = time.CreateTimer(static self => ((CallRateLimiter)self!).EvictIdle(), this, sweep, sweep);
     }
 
     /// <summary>Whether the last calls were decided by this replica alone (Redis absent or unreachable).</summary>
@@ -54,8 +57,19 @@ public sealed partial class CallRateLimiter : IDisposable
             : AcquireSharedAsync(clientId, target, leases, local);
     }
 
+    /// <summary>Buckets and leases currently held (for tests).</summary>
+    internal int HeldBuckets => _local.Count + (_leases?.Count ?? 0);
+
+    /// <summary>Drops what quiet pairs hold in the current buckets and leases (every <see cref="RateLimitingOptions.IdleSweepInterval"/>).</summary>
+    public void EvictIdle()
+    {
+        _local.EvictFull();
+        _leases?.EvictIdle();
+    }
+
     public void Dispose()
     {
+        _idleSweep.Dispose();
         _subscription?.Dispose();
         _local.Dispose();
     }

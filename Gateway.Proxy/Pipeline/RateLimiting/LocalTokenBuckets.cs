@@ -37,6 +37,23 @@ public sealed class LocalTokenBuckets(RateLimitOptions limits) : IDisposable
             : new RateLimitVerdict(false, clientRetry, RateLimitBucket.Client, Shared: false);
     }
 
+    /// <summary>Buckets currently held: one per client and one per (client, target) pair seen since the last sweep.</summary>
+    public int Count => _clients.Count + _tools.Count;
+
+    /// <summary>
+    /// Drops the buckets that are full again: a new bucket would start full too, so nothing is forgotten. Without
+    /// this, memory would follow every pair ever seen (resource URIs read through templates are unbounded).
+    /// </summary>
+    /// <remarks>
+    /// A call that looked its bucket up just before the sweep spends from the dropped one, and the pair's next call
+    /// starts a full one: at most one token over the burst, and only for a pair that was idle.
+    /// </remarks>
+    public void EvictFull()
+    {
+        EvictFull(_clients, Limits.ClientBurst);
+        EvictFull(_tools, Limits.ToolBurst);
+    }
+
     public void Dispose()
     {
         foreach (var limiter in _clients.Values)
@@ -47,6 +64,21 @@ public sealed class LocalTokenBuckets(RateLimitOptions limits) : IDisposable
         foreach (var limiter in _tools.Values)
         {
             limiter.Dispose();
+        }
+    }
+
+    private static void EvictFull<TKey>(ConcurrentDictionary<TKey, TokenBucketRateLimiter> buckets, int burst)
+        where TKey : notnull
+    {
+        foreach (var bucket in buckets)
+        {
+            bucket.Value.TryReplenish();
+            if (bucket.Value.GetStatistics()?.CurrentAvailablePermits >= burst)
+            {
+                // Removed only if still the pair's bucket; not disposed, since a call may still hold it (it owns no
+                // timer: replenishment is manual).
+                buckets.TryRemove(bucket);
+            }
         }
     }
 

@@ -46,4 +46,12 @@ public sealed class RateLimitingOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan LeaseLifetime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often what quiet (client, target) pairs hold is dropped: local buckets that are full again and leases with
+    /// nothing left to spend, which a new bucket or lease would reproduce. Memory then follows the pairs in use, not
+    /// every pair ever seen. Default: 30 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan IdleSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

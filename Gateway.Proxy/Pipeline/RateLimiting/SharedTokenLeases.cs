@@ -41,6 +41,30 @@ public sealed class SharedTokenLeases
     public ValueTask<RateLimitVerdict> AcquireAsync(string clientId, string? target) =>
         _leases.GetOrAdd((clientId, target), static (key, self) => new TokenLease(self, key.Client, key.Target), this).AcquireAsync();
 
+    /// <summary>Pairs currently holding a lease.</summary>
+    public int Count => _leases.Count;
+
+    /// <summary>
+    /// Drops the leases of pairs that have gone quiet: no unexpired token, no fetch under way, and no fetch for four
+    /// <see cref="RateLimitingOptions.LeaseWindow"/>s (a busy pair that has just spent its lease keeps its size).
+    /// Without this, memory would follow every pair ever seen (resource URIs read through templates are unbounded).
+    /// </summary>
+    /// <remarks>
+    /// A call that looked the lease up just before the sweep spends from the dropped one; tokens it fetches and does
+    /// not spend are lost to the shared bucket, which can only under-spend the limit, never exceed it.
+    /// </remarks>
+    public void EvictIdle()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var lease in _leases)
+        {
+            if (lease.Value.IsIdle(now))
+            {
+                _leases.TryRemove(lease);
+            }
+        }
+    }
+
     private readonly record struct Fetch(RateLimitGrant Grant, ExceptionDispatchInfo? Error);
 
     private sealed class TokenLease
@@ -116,6 +140,16 @@ public sealed class SharedTokenLeases
                     // Other calls spent what that fetch brought before this one got a token: fetch again.
                     fetch = _fetch ?? StartFetch(now);
                 }
+            }
+        }
+
+        public bool IsIdle(long now)
+        {
+            lock (_gate)
+            {
+                return _fetch is null
+                    && (_tokens == 0 || now >= _expiresAt)
+                    && (_lastFetchAt is not { } last || now - last > 4 * _window);
             }
         }
 

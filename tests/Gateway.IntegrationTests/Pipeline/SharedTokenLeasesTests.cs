@@ -90,6 +90,46 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
         Assert.Equal((false, RateLimitBucket.Client), (afterLifetime.Allowed, afterLifetime.Bucket));
     }
 
+    [Fact]
+    public async Task A_quiet_pair_loses_its_lease_at_the_sweep_once_it_holds_nothing_to_spend_and_a_busy_one_keeps_it()
+    {
+        using var redis = infrastructure.ConnectRedis();
+        var time = new ManualTimeProvider();
+        var options = new RateLimitingOptions { MaxLeaseShare = 0.1, LeaseLifetime = TimeSpan.FromSeconds(1) };
+        var leases = new SharedTokenLeases(new RedisTokenBuckets(redis),
+            new RateLimitOptions { ClientBurst = 1000, ClientPerSecond = NoRefill, ToolBurst = 1000, ToolPerSecond = NoRefill }, options, time);
+        var client = NewClient();
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True((await leases.AcquireAsync(client, $"resource-{i % 2}")).Allowed);
+        }
+
+        leases.EvictIdle();
+        var busy = leases.Count;
+        // Quiet for a lease lifetime at a time: a fetch started ahead may still be under way (on the real clock), and
+        // the tokens it brings live a lifetime from when it lands.
+        await WaitUntil(() =>
+        {
+            time.Advance(options.LeaseLifetime);
+            leases.EvictIdle();
+            return leases.Count == 0;
+        });
+        var afterwards = await leases.AcquireAsync(client, "resource-0");
+
+        Assert.Equal(2, busy);
+        Assert.True(afterwards.Allowed);
+        Assert.Equal(1, leases.Count);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
     private static string NewClient() => "client-" + Guid.NewGuid().ToString("N");
 
     /// <summary>Records every command of the connection, whichever call or thread sends it.</summary>

@@ -41,6 +41,32 @@ public sealed class LocalTokenBucketsTests
     }
 
     [Fact]
+    public async Task BucketsThatAreFullAgainAreDroppedAndSpentOnesKept()
+    {
+        // The client bucket refills within a microsecond, the tool bucket never.
+        using var buckets = new LocalTokenBuckets(new RateLimitOptions
+        {
+            ClientBurst = 1,
+            ClientPerSecond = 1_000_000,
+            ToolBurst = 1,
+            ToolPerSecond = 0.001,
+        });
+        Assert.True(buckets.Acquire("c", "t").Allowed);
+        var held = buckets.Count;
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (buckets.Count == held)
+        {
+            await Task.Delay(1, deadline.Token);
+            buckets.EvictFull();
+        }
+
+        Assert.Equal((2, 1), (held, buckets.Count));
+        // The spent tool bucket was kept: the pair is still refused.
+        Assert.Equal(RateLimitBucket.Tool, buckets.Acquire("c", "t").Bucket);
+    }
+
+    [Fact]
     public void CallsWithoutATargetDrawOnTheClientBucketOnly()
     {
         using var buckets = new LocalTokenBuckets(Limits(clientBurst: 1, toolBurst: 1));
