@@ -45,8 +45,8 @@ public sealed class LocalTokenBuckets(RateLimitOptions limits) : IDisposable
     /// this, memory would follow every pair ever seen (resource URIs read through templates are unbounded).
     /// </summary>
     /// <remarks>
-    /// A call that looked its bucket up just before the sweep spends from the dropped one, and the pair's next call
-    /// starts a full one: at most one token over the burst, and only for a pair that was idle.
+    /// Calls that looked a bucket up just before the sweep spend from the dropped one while the next calls start a full
+    /// one: at that instant, a pair that had been idle (its bucket was full) can get up to twice its burst.
     /// </remarks>
     public void EvictFull()
     {
