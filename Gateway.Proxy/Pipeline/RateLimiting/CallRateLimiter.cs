@@ -58,7 +58,7 @@ public sealed partial class CallRateLimiter : IDisposable
     }
 
     /// <summary>Buckets and leases currently held (for tests).</summary>
-    internal int HeldBuckets => _local.Count + (_leases?.Count ?? 0);
+    internal int HeldBucketsAndLeases => _local.Count + (_leases?.Count ?? 0);
 
     /// <summary>Drops what quiet pairs hold in the current buckets and leases (every <see cref="RateLimitingOptions.IdleSweepInterval"/>).</summary>
     public void EvictIdle()

@@ -90,8 +90,9 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
     }
 
     /// <summary>
-    /// The kill-switch part of one proxy replica: its own Redis connection, snapshot, and bus with a temporary queue of
-    /// its own consumed by <see cref="KillSwitchChangedConsumer"/>, as the proxy's bus configures it.
+    /// The kill-switch part of one proxy replica: its own Redis connection, snapshot, and bus with an auto-deleted queue
+    /// of its own consumed by <see cref="KillSwitchChangedConsumer"/> (the proxy names its queue after its instance id;
+    /// the name does not matter here, only that each replica has one).
     /// </summary>
     private sealed class Replica : IAsyncDisposable
     {

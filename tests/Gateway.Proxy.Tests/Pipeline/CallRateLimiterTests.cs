@@ -28,10 +28,10 @@ public sealed class CallRateLimiterTests
 
         await Task.Delay(5);
         time.Advance(options.IdleSweepInterval - TimeSpan.FromSeconds(1));
-        var beforeTheSweep = limiter.HeldBuckets;
+        var beforeTheSweep = limiter.HeldBucketsAndLeases;
         time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal(101, beforeTheSweep);
-        Assert.Equal(0, limiter.HeldBuckets);
+        Assert.Equal(0, limiter.HeldBucketsAndLeases);
     }
 }
