@@ -3,7 +3,11 @@ using System.Text.RegularExpressions;
 
 namespace Gateway.Bench.Proxy;
 
-/// <summary>The built proxy as its own process (as deployed), fronting one backend; its working set is sampled.</summary>
+/// <summary>
+/// The built proxy as its own process (as deployed), fronting one backend; its working set is sampled. Any other
+/// proxy that takes its backend from <c>Gateway__Backends__0__Url</c> and prints "Now listening on: &lt;url&gt;" can
+/// run in its place (the floor forwarder, nginx).
+/// </summary>
 internal sealed partial class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -22,9 +26,10 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
     public static async Task<GatewayProcess> StartAsync(string proxyDll, Uri backend, string spillDirectory,
         IReadOnlyDictionary<string, string> connectionStrings)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // A .dll runs under dotnet; anything else (bench/proxy-nginx/nginx-forwarder.sh) is started as it is.
+        var isDll = proxyDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(isDll ? "dotnet" : proxyDll)
         {
-            ArgumentList = { proxyDll },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(proxyDll)!,
@@ -49,6 +54,11 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
                 ["Gateway__Backends__0__Stateless"] = "true",
             },
         };
+        if (isDll)
+        {
+            start.ArgumentList.Add(proxyDll);
+        }
+
         // As the AppHost runs every proxy replica.
         foreach (var (name, value) in Gateway.AppHost.GatewayAppModel.ProxyRuntimeEnvironment.Concat(connectionStrings))
         {
