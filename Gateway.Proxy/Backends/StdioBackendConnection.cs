@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Gateway.Contracts.Configuration;
-using Gateway.Proxy.Extensions;
 using Gateway.Proxy.Mcp;
 
 namespace Gateway.Proxy.Backends;
@@ -101,11 +100,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
             start.ArgumentList.Add(argument);
         }
 
-        InlineIoExtensions.RemoveFromChildEnvironment(start.Environment);
-        foreach (var (name, value) in Options.Env)
-        {
-            start.Environment[name] = value;
-        }
+        ChildEnvironment.Apply(start.Environment, Options.Env);
 
         Process process;
         try
