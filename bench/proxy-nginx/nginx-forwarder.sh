@@ -3,7 +3,8 @@
 # machine when the proxy is written in C and event-driven. bench/proxy starts it like the gateway (the backend's URL
 # in Gateway__Backends__0__Url, "Now listening on: <url>" expected on stdout) and measures it the same way; the
 # request path (/mcp) is passed on unchanged.
-# One process (master_process off, one worker), so the bench's CPU and working-set figures are nginx's own.
+# One process (master_process off, one worker), so the bench's CPU and working-set figures are nginx's own. Its config
+# and temp files stay in a mktemp folder under /tmp (the script execs nginx, so no shell stays behind to remove it).
 set -euo pipefail
 backend=${Gateway__Backends__0__Url:?Gateway__Backends__0__Url is not set}
 hostport=${backend#http://}
