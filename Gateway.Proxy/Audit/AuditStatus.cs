@@ -10,6 +10,7 @@ public static class AuditStatus
     public const string RateLimited = "rate_limited";
     public const string Forbidden = "forbidden";
     public const string CircuitOpen = "circuit_open";
+    public const string UnknownTarget = "unknown_target";
     public const string Timeout = "timeout";
     public const string BackendUnavailable = "backend_unavailable";
     public const string ShuttingDown = "shutting_down";

@@ -192,28 +192,27 @@ internal sealed partial class McpDispatcher(
         }
 
         var backend = entry is null ? null : connections.Find(entry.Backend);
-        if ((entry is null || backend is null) && kind == CatalogItemKind.Tool)
-        {
-            // Like the MCP SDKs: an unknown tool is a failed tool call the model can read, not a protocol error.
-            return JsonRpcWriter.Result(message.Id, writer => WriteToolError(writer, $"Unknown tool: {target}"));
-        }
-
-        if (entry is null || backend is null)
-        {
-            return JsonRpcWriter.Error(message.Id, GatewayErrorCodes.InvalidParams, $"Unknown {KindName(kind)}: {target}");
-        }
-
         var call = new CallContext
         {
             Method = message.Method!,
             Client = context.Client,
             Target = target,
             TargetKind = kind,
-            Backend = backend.Name,
+            Backend = backend?.Name,
             RequestId = message.IdText,
             SessionId = context.Session?.Id,
             Arguments = ArgumentsOf(message),
         };
+        if (entry is null || backend is null)
+        {
+            var unknown = kind == CatalogItemKind.Tool
+                // Like the MCP SDKs: an unknown tool is a failed tool call the model can read, not a protocol error.
+                ? new BackendResult(ToolError($"Unknown tool: {target}"), IsError: false, ErrorCode: null, BackendFailed: false)
+                : Pipeline.JsonRpcError.Refusal(GatewayErrorCodes.InvalidParams, $"Unknown {KindName(kind)}: {target}");
+            var refused = await pipeline.RefuseUnknownAsync(call, unknown);
+            return JsonRpcWriter.Response(message.Id, refused.Response.Span, refused.IsError);
+        }
+
         var result = await pipeline.InvokeAsync(call, token => CallBackendAsync(message, context, backend, entry, token), cancellationToken);
         return JsonRpcWriter.Response(message.Id, result.Response.Span, result.IsError);
     }
@@ -304,17 +303,24 @@ internal sealed partial class McpDispatcher(
         }
     }
 
-    private static void WriteToolError(Utf8JsonWriter writer, string text)
+    /// <summary>A tool result with <c>isError</c> and one text item.</summary>
+    private static ReadOnlyMemory<byte> ToolError(string text)
     {
-        writer.WriteStartObject();
-        writer.WriteStartArray("content"u8);
-        writer.WriteStartObject();
-        writer.WriteString("type"u8, "text"u8);
-        writer.WriteString("text"u8, text);
-        writer.WriteEndObject();
-        writer.WriteEndArray();
-        writer.WriteBoolean("isError"u8, true);
-        writer.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("content"u8);
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "text"u8);
+            writer.WriteString("text"u8, text);
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteBoolean("isError"u8, true);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory;
     }
 
     private static CatalogEntry? Find(CatalogSnapshot snapshot, CatalogItemKind kind, string target) => kind switch

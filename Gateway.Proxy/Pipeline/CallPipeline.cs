@@ -64,43 +64,27 @@ public sealed class CallPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(backendCall);
+        var backend = context.Backend
+            ?? throw new ArgumentException("A routed call names its backend; unknown names go to RefuseUnknownAsync.", nameof(context));
         if (!_inFlight.TryEnter())
         {
-            return Refuse(context, AuditStatus.ShuttingDown, GatewayErrorCodes.ShuttingDown,
-                "The gateway is shutting down and accepts no new calls; retry on another replica.", null);
+            return RefuseShuttingDown(context);
         }
 
         try
         {
-            if (_killSwitches.Current.Find(context.Backend, context.TargetKind == CatalogItemKind.Tool ? context.Target : null) is { } killSwitch)
+            if (await RefuseBeforeBackendAsync(context) is { } refused)
             {
-                return RefuseKilled(context, killSwitch);
+                return refused;
             }
 
-            var verdict = await _rateLimiter.AcquireAsync(context.Client.ClientId, context.Target);
-            if (!verdict.Allowed)
-            {
-                return RefuseRateLimited(context, verdict);
-            }
-
-            if (!_access.IsAllowed(context.Client, context.TargetKind, context.Target))
-            {
-                return Refuse(context, AuditStatus.Forbidden, GatewayErrorCodes.Forbidden,
-                    $"Client '{context.Client.ClientId}' may not use {Describe(context)}.", null);
-            }
-
-            if (context.Backend is null)
-            {
-                return Complete(context, await CallAsync(context, backendCall, cancellationToken));
-            }
-
-            using var permit = await _circuits.AcquirePermitAsync(context.Backend, cancellationToken);
+            using var permit = await _circuits.AcquirePermitAsync(backend, cancellationToken);
             if (permit.Kind == PermitKind.Rejected)
             {
-                return RefuseCircuitOpen(context, context.Backend, permit.Rejection);
+                return RefuseCircuitOpen(context, backend, permit.Rejection);
             }
 
-            var result = await CallAsync(context, backendCall, cancellationToken);
+            var result = await CallAsync(context, backend, backendCall, cancellationToken);
             if (result.BackendFailed)
             {
                 permit.Failure(result.FailureKind ?? "transport", result.FailureMessage ?? "backend call failed");
@@ -118,18 +102,71 @@ public sealed class CallPipeline : IDisposable
         }
     }
 
+    /// <summary>
+    /// A call naming nothing any backend offers (<see cref="CallContext.Backend"/> is null). It passes the stages
+    /// that need no backend (kill switch, rate limit, RBAC) like every call, so unknown names spend the client's
+    /// tokens, and a name the client's roles do not cover is forbidden whether or not it exists (a hidden item cannot
+    /// be told from a missing one). Past them, <paramref name="unknown"/> is the answer, audited as refused with
+    /// status <c>unknown_target</c>.
+    /// </summary>
+    public async ValueTask<BackendResult> RefuseUnknownAsync(CallContext context, BackendResult unknown)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!_inFlight.TryEnter())
+        {
+            return RefuseShuttingDown(context);
+        }
+
+        try
+        {
+            if (await RefuseBeforeBackendAsync(context) is { } refused)
+            {
+                return refused;
+            }
+
+            _audit.RecordCall(context, AuditDecision.Refused, AuditStatus.UnknownTarget, unknown.IsError ? unknown.ErrorCode : null,
+                unknown.Response.Length, $"No backend offers {Describe(context)}.");
+            return unknown;
+        }
+        finally
+        {
+            _inFlight.Exit();
+        }
+    }
+
     /// <summary>Whether <paramref name="client"/> may see (and so call) the named catalog item; used to filter lists.</summary>
     public bool IsVisible(ClientIdentity client, CatalogItemKind kind, string name) =>
         kind != CatalogItemKind.None && _access.IsAllowed(client, kind, name);
 
     public void Dispose() => _subscription?.Dispose();
 
-    /// <summary>Invokes the backend under its timeout; timeouts and transport exceptions become failed results.</summary>
-    private async ValueTask<BackendResult> CallAsync(CallContext context, BackendCall backendCall, CancellationToken cancellationToken)
+    /// <summary>The stages before the backend, in order: kill switch, rate limit, RBAC. Null when all three admit the call.</summary>
+    private async ValueTask<BackendResult?> RefuseBeforeBackendAsync(CallContext context)
     {
-        var timeout = context.Backend is not null && _timeouts.TryGetValue(context.Backend, out var configured)
-            ? configured
-            : new BackendOptions().Timeout;
+        if (_killSwitches.Current.Find(context.Backend, context.TargetKind == CatalogItemKind.Tool ? context.Target : null) is { } killSwitch)
+        {
+            return RefuseKilled(context, killSwitch);
+        }
+
+        var verdict = await _rateLimiter.AcquireAsync(context.Client.ClientId, context.Target);
+        if (!verdict.Allowed)
+        {
+            return RefuseRateLimited(context, verdict);
+        }
+
+        if (!_access.IsAllowed(context.Client, context.TargetKind, context.Target))
+        {
+            return Refuse(context, AuditStatus.Forbidden, GatewayErrorCodes.Forbidden,
+                $"Client '{context.Client.ClientId}' may not use {Describe(context)}.", null);
+        }
+
+        return null;
+    }
+
+    /// <summary>Invokes the backend under its timeout; timeouts and transport exceptions become failed results.</summary>
+    private async ValueTask<BackendResult> CallAsync(CallContext context, string backend, BackendCall backendCall, CancellationToken cancellationToken)
+    {
+        var timeout = _timeouts.TryGetValue(backend, out var configured) ? configured : new BackendOptions().Timeout;
         // The caller's cancellation is forwarded by a registration instead of a linked source: one allocation fewer
         // per call, and the timer source alone tells a timeout from a cancellation below.
         using var timer = new CancellationTokenSource(timeout, _time);
@@ -140,7 +177,7 @@ public sealed class CallPipeline : IDisposable
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return TimedOut(context.Backend, timeout);
+            return TimedOut(backend, timeout);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -150,11 +187,11 @@ public sealed class CallPipeline : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return Unreachable(context.Backend, ex);
+            return Unreachable(backend, ex);
         }
     }
 
-    private static BackendResult TimedOut(string? backend, TimeSpan timeout)
+    private static BackendResult TimedOut(string backend, TimeSpan timeout)
     {
         var message = string.Create(CultureInfo.InvariantCulture,
             $"Backend '{backend}' did not answer within {timeout.TotalMilliseconds:0} ms.");
@@ -166,12 +203,16 @@ public sealed class CallPipeline : IDisposable
         { BackendFailed = true, FailureKind = "timeout", FailureMessage = message };
     }
 
-    private static BackendResult Unreachable(string? backend, Exception exception)
+    private static BackendResult Unreachable(string backend, Exception exception)
     {
         var message = $"Backend '{backend}' could not be reached: {exception.Message}";
         return JsonRpcError.Refusal(GatewayErrorCodes.BackendUnavailable, message, data => data.WriteString("backend", backend)) with
         { BackendFailed = true, FailureKind = "transport", FailureMessage = exception.Message };
     }
+
+    private BackendResult RefuseShuttingDown(CallContext context) =>
+        Refuse(context, AuditStatus.ShuttingDown, GatewayErrorCodes.ShuttingDown,
+            "The gateway is shutting down and accepts no new calls; retry on another replica.", null);
 
     private BackendResult RefuseKilled(CallContext context, KillSwitch killSwitch) =>
         Refuse(context, AuditStatus.Killed, GatewayErrorCodes.Killed, $"Call refused by {killSwitch.Describe()}.", data =>

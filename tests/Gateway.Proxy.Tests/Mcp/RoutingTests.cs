@@ -152,13 +152,16 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Unknown_tool_is_a_tool_error_and_touches_no_backend()
+    public async Task Unknown_tool_is_a_tool_error_unknown_prompt_is_invalid_params_and_neither_touches_a_backend()
     {
         var client = await ConnectAsync();
 
         var response = await client.RequestAsync("tools/call", """{"name":"nope"}""");
+        var prompt = await client.RequestAsync("prompts/get", """{"name":"nope"}""", id: 2);
 
         Assert.True(response.GetProperty("result").GetProperty("isError").GetBoolean());
+        Assert.Equal("Unknown tool: nope", Text(response));
+        Assert.Equal(GatewayErrorCodes.InvalidParams, prompt.GetProperty("error").GetProperty("code").GetInt32());
         Assert.DoesNotContain("nope", _alpha.CalledTools.Concat(_beta.CalledTools));
     }
 

@@ -119,6 +119,48 @@ public sealed class CallPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task UnknownNameSpendsATokenAndIsAuditedAsRefusedUnknownTarget()
+    {
+        var unknown = JsonRpcError.Refusal(GatewayErrorCodes.InvalidParams, "Unknown tool: read_nothing");
+
+        var first = await _fixture.Pipeline.RefuseUnknownAsync(PipelineFixture.ToolCall("read_nothing", backend: null), unknown);
+        var second = await _fixture.Pipeline.RefuseUnknownAsync(PipelineFixture.ToolCall("read_nothing", backend: null), unknown);
+
+        Assert.Equal(unknown, first);
+        AssertRefusal(second, GatewayErrorCodes.RateLimited);
+        var audit = _fixture.DrainAudit();
+        Assert.Equal([AuditStatus.UnknownTarget, AuditStatus.RateLimited], audit.Select(e => e.Status));
+        Assert.Equal((AuditDecision.Refused, null, GatewayErrorCodes.InvalidParams, "read_nothing"),
+            (audit[0].Decision, audit[0].Backend, audit[0].ErrorCode, audit[0].Target));
+    }
+
+    [Fact]
+    public async Task NameOutsideTheClientsRolesIsForbiddenWhetherOrNotABackendOffersIt()
+    {
+        var unknown = JsonRpcError.Refusal(GatewayErrorCodes.InvalidParams, "Unknown tool: delete_everything");
+
+        var missing = await _fixture.Pipeline.RefuseUnknownAsync(PipelineFixture.ToolCall("delete_everything", backend: null), unknown);
+        // Another client with the same roles: the first one's (client, tool) token went to the first call.
+        var offered = await _fixture.Pipeline.InvokeAsync(
+            PipelineFixture.ToolCall("delete_everything", client: PipelineFixture.Reader with { ClientId = "app-2" }), _backend.InvokeAsync, CancellationToken.None);
+
+        AssertRefusal(missing, GatewayErrorCodes.Forbidden, "may not use tool 'delete_everything'");
+        AssertRefusal(offered, GatewayErrorCodes.Forbidden, "may not use tool 'delete_everything'");
+        Assert.Equal(0, _backend.Calls);
+    }
+
+    [Fact]
+    public async Task GlobalKillSwitchRefusesUnknownNamesToo()
+    {
+        await _fixture.Commands.EngageAsync(KillSwitchScope.Global, "", "ops", null, CancellationToken.None);
+
+        var result = await _fixture.Pipeline.RefuseUnknownAsync(PipelineFixture.ToolCall("read_nothing", backend: null),
+            JsonRpcError.Refusal(GatewayErrorCodes.InvalidParams, "Unknown tool: read_nothing"));
+
+        AssertRefusal(result, GatewayErrorCodes.Killed);
+    }
+
+    [Fact]
     public async Task OpenCircuitNeverReachesTheBackendAndNamesIt()
     {
         var now = _fixture.Time.GetUtcNow();

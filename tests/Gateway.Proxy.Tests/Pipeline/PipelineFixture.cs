@@ -83,13 +83,14 @@ internal sealed class PipelineFixture : IDisposable
 
     public static ClientIdentity Reader { get; } = new("app-1", ["reader"], IsAnonymous: false);
 
-    public static CallContext ToolCall(string tool, ClientIdentity? client = null, string? arguments = null) => new()
+    /// <param name="backend">The owning backend; null for a name no backend offers.</param>
+    public static CallContext ToolCall(string tool, ClientIdentity? client = null, string? arguments = null, string? backend = "alpha") => new()
     {
         Method = "tools/call",
         Client = client ?? Reader,
         Target = tool,
         TargetKind = CatalogItemKind.Tool,
-        Backend = "alpha",
+        Backend = backend,
         RequestId = "7",
         SessionId = "session-1",
         Arguments = arguments is null ? null : JsonDocument.Parse(arguments).RootElement.Clone(),
