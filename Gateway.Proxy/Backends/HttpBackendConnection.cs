@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Gateway.Contracts.Configuration;
@@ -13,8 +12,7 @@ namespace Gateway.Proxy.Backends;
 /// </summary>
 internal sealed partial class HttpBackendConnection : BackendConnection
 {
-    private static readonly MediaTypeWithQualityHeaderValue s_json = new("application/json");
-    private static readonly MediaTypeWithQualityHeaderValue s_sse = new("text/event-stream");
+    private const string PostAccept = MediaTypes.Json + ", " + MediaTypes.EventStream;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lifetime = new();
@@ -102,8 +100,9 @@ internal sealed partial class HttpBackendConnection : BackendConnection
 
     private async Task<JsonDocument> ReadAnswerAsync(HttpResponseMessage response, long id, RelayTarget? relay, CancellationToken cancellationToken)
     {
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+        // Read unparsed: ContentType would build a MediaTypeHeaderValue for every answer.
+        if (response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var contentType)
+            && MediaTypes.Is(contentType.ToString(), MediaTypes.EventStream))
         {
             return await ReadSseAnswerAsync(response, id, relay, cancellationToken);
         }
@@ -148,9 +147,9 @@ internal sealed partial class HttpBackendConnection : BackendConnection
     private HttpRequestMessage CreatePost(byte[] message)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(message) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.Add(s_json);
-        request.Headers.Accept.Add(s_sse);
+        // Constants, added unparsed: HttpClient writes them as given, without building header objects per call.
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", MediaTypes.Json);
+        request.Headers.TryAddWithoutValidation("Accept", PostAccept);
         AddSessionHeaders(request);
         return request;
     }
@@ -206,7 +205,7 @@ internal sealed partial class HttpBackendConnection : BackendConnection
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-                request.Headers.Accept.Add(s_sse);
+                request.Headers.TryAddWithoutValidation("Accept", MediaTypes.EventStream);
                 AddSessionHeaders(request);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
                 if (!response.IsSuccessStatusCode)

@@ -529,8 +529,7 @@ internal sealed class McpHttpEndpoint(
     private static IMcpMessageSink NullSink(McpSession? session) => session is null ? DiscardSink.Instance : session.Outbound;
 
     /// <summary>Whether the media type (parameters such as <c>charset</c> ignored) is <c>application/json</c>.</summary>
-    private static bool IsJsonContent(string? contentType) =>
-        contentType is not null && MediaType(contentType).Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    private static bool IsJsonContent(string? contentType) => MediaTypes.Is(contentType, MediaTypes.Json);
 
     /// <summary>
     /// Which answer formats the <c>Accept</c> header allows. Read as spans rather than through
@@ -544,13 +543,13 @@ internal sealed class McpHttpEndpoint(
         {
             foreach (var range in (value ?? "").AsSpan().Split(','))
             {
-                var type = MediaType(value.AsSpan()[range]);
-                if (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                var type = MediaTypes.Of(value.AsSpan()[range]);
+                if (type.Equals(MediaTypes.Json, StringComparison.OrdinalIgnoreCase)
                     || type.Equals("application/*", StringComparison.OrdinalIgnoreCase) || type.SequenceEqual("*/*"))
                 {
                     result |= Accepts.Json;
                 }
-                else if (type.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+                else if (type.Equals(MediaTypes.EventStream, StringComparison.OrdinalIgnoreCase))
                 {
                     result |= Accepts.EventStream;
                 }
@@ -558,13 +557,6 @@ internal sealed class McpHttpEndpoint(
         }
 
         return result;
-    }
-
-    /// <summary>The media type of one header element: what comes before its parameters, trimmed.</summary>
-    private static ReadOnlySpan<char> MediaType(ReadOnlySpan<char> element)
-    {
-        var parameters = element.IndexOf(';');
-        return (parameters < 0 ? element : element[..parameters]).Trim();
     }
 
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
@@ -592,7 +584,7 @@ internal sealed class McpHttpEndpoint(
     private static void StartEventStream(HttpContext http)
     {
         http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "text/event-stream";
+        http.Response.ContentType = MediaTypes.EventStream;
         http.Response.Headers.CacheControl = "no-cache";
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
     }
@@ -608,7 +600,7 @@ internal sealed class McpHttpEndpoint(
     private static async Task WriteJsonAsync(HttpContext http, int status, byte[] body)
     {
         http.Response.StatusCode = status;
-        http.Response.ContentType = "application/json";
+        http.Response.ContentType = MediaTypes.Json;
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body);
     }
