@@ -25,8 +25,9 @@ public enum AuditDecision
 /// <param name="Decision">Allowed, refused, an admin action, or a breaker transition.</param>
 /// <param name="Status">
 /// <c>ok</c>, <c>error</c> (backend answered with an error), <c>killed</c>, <c>rate_limited</c>, <c>forbidden</c>,
-/// <c>unauthenticated</c>, <c>circuit_open</c>, <c>timeout</c>, <c>backend_unavailable</c>, <c>invalid_request</c>,
-/// <c>unknown_target</c> (no backend offers the name), or for transitions the new state.
+/// <c>unauthenticated</c>, <c>circuit_open</c>, <c>timeout</c>, <c>backend_unavailable</c>, <c>unknown_target</c> (no
+/// backend offers the name), <c>shutting_down</c>, <c>cancelled</c> (the client went away), for admin actions
+/// <c>kill_switch_engaged</c> / <c>kill_switch_released</c>, or for transitions the new state.
 /// </param>
 /// <param name="ErrorCode">The JSON-RPC error code returned to the client, if any.</param>
 /// <param name="LatencyMs">Time from receipt to answer, in milliseconds.</param>
