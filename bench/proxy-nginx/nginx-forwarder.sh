@@ -6,6 +6,8 @@
 # One process (master_process off, one worker), so the bench's CPU and working-set figures are nginx's own. Its config
 # and temp files stay in a mktemp folder under /tmp (the script execs nginx, so no shell stays behind to remove it).
 set -euo pipefail
+# Checked before "Now listening" is printed, so the bench fails at once instead of measuring connection errors.
+command -v nginx >/dev/null || { echo "nginx is not installed: apt-get install -y nginx-light" >&2; exit 1; }
 backend=${Gateway__Backends__0__Url:?Gateway__Backends__0__Url is not set}
 hostport=${backend#http://}
 hostport=${hostport%%/*}

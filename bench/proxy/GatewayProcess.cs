@@ -74,7 +74,18 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
                 listening.TrySetResult(new Uri(match.Groups[1].Value + "/mcp"));
             }
         };
-        process.ErrorDataReceived += (_, _) => { };
+        // Its first error lines, to say why when it exits before listening (nginx not installed, say).
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && errors.Count < 20)
+            {
+                errors.Enqueue(e.Data);
+            }
+        };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException(
+            $"{start.FileName} exited with code {process.ExitCode} before listening: {string.Join(" | ", errors)}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new GatewayProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)));
