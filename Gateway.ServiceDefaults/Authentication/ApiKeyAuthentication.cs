@@ -36,31 +36,6 @@ public static class GatewayAuth
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
 
     public static string? GetClientId(this ClaimsPrincipal principal) => principal.FindFirst(ClientIdClaim)?.Value;
-
-    /// <summary>
-    /// Reads the API key from <c>Authorization: Bearer</c> or <c>X-Api-Key</c>. Returns false when neither header is
-    /// present; an empty or malformed value is returned as an empty key so it fails authentication.
-    /// </summary>
-    public static bool TryReadApiKey(IHeaderDictionary headers, out string apiKey)
-    {
-        if (headers.TryGetValue("X-Api-Key", out var key))
-        {
-            apiKey = key.ToString().Trim();
-            return true;
-        }
-
-        var authorization = headers.Authorization.ToString();
-        if (authorization.Length > 0)
-        {
-            apiKey = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                ? authorization["Bearer ".Length..].Trim()
-                : "";
-            return true;
-        }
-
-        apiKey = "";
-        return false;
-    }
 }
 
 /// <summary>
@@ -73,6 +48,9 @@ public sealed class ApiKeyDirectory : IDisposable
 {
     /// <summary>Longer keys are hashed through a pooled buffer instead of the stack.</summary>
     private const int StackKeyBytes = 512;
+
+    private static readonly Task<AuthenticateResult> s_noResult = Task.FromResult(AuthenticateResult.NoResult());
+    private static readonly Task<AuthenticateResult> s_invalidKey = Task.FromResult(AuthenticateResult.Fail("invalid API key"));
 
     private readonly IDisposable? _subscription;
     private volatile Snapshot _snapshot;
@@ -91,13 +69,48 @@ public sealed class ApiKeyDirectory : IDisposable
     public (string ClientId, IReadOnlyList<string> Roles)? Anonymous =>
         _snapshot.Anonymous is { } anonymous ? (anonymous.ClientId, anonymous.Roles) : null;
 
-    /// <summary>The cached successful result for the key's client, or null for an unknown key. Without allocating.</summary>
-    internal Task<AuthenticateResult>? Authenticate(ReadOnlySpan<char> apiKey) => Find(apiKey)?.Result;
+    /// <summary>
+    /// Authenticates a request by its headers, without allocating: the key's client (a cached success) for a known key,
+    /// a failure for an unknown or malformed one, and, when no key is sent, the anonymous client where anonymous
+    /// access is configured, otherwise no result. The <see cref="GatewayAuth.Scheme"/> handler answers with this; so
+    /// does the MCP endpoint, which runs without the authentication middleware.
+    /// </summary>
+    public Task<AuthenticateResult> Authenticate(IHeaderDictionary headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        if (!TryReadApiKey(headers, out var apiKey))
+        {
+            return _snapshot.Anonymous?.Result ?? s_noResult;
+        }
 
-    /// <summary>The cached result for the anonymous client, or null when anonymous access is not configured.</summary>
-    internal Task<AuthenticateResult>? AuthenticateAnonymous() => _snapshot.Anonymous?.Result;
+        return Find(apiKey)?.Result ?? s_invalidKey;
+    }
 
     public void Dispose() => _subscription?.Dispose();
+
+    /// <summary>
+    /// Reads the API key from <c>X-Api-Key</c> or <c>Authorization: Bearer</c>, as a slice of the header value. False
+    /// when neither header is sent; a malformed <c>Authorization</c> value gives an empty key, which fails.
+    /// </summary>
+    private static bool TryReadApiKey(IHeaderDictionary headers, out ReadOnlySpan<char> apiKey)
+    {
+        if (headers.TryGetValue("X-Api-Key", out var key))
+        {
+            apiKey = key.Count == 1 ? key[0].AsSpan().Trim() : key.ToString().AsSpan().Trim();
+            return true;
+        }
+
+        var authorization = headers.Authorization;
+        if (authorization.Count == 0 || authorization.Count == 1 && string.IsNullOrEmpty(authorization[0]))
+        {
+            apiKey = default;
+            return false;
+        }
+
+        var value = authorization.Count == 1 ? authorization[0].AsSpan() : authorization.ToString().AsSpan();
+        apiKey = value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : default;
+        return true;
+    }
 
     private Entry? Find(ReadOnlySpan<char> apiKey)
     {
@@ -174,41 +187,7 @@ public sealed class ApiKeyAuthenticationHandler(
     ApiKeyDirectory directory)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private static readonly Task<AuthenticateResult> s_noResult = Task.FromResult(AuthenticateResult.NoResult());
-    private static readonly Task<AuthenticateResult> s_invalidKey = Task.FromResult(AuthenticateResult.Fail("invalid API key"));
-
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        if (!TryReadApiKey(Request.Headers, out var apiKey))
-        {
-            return directory.AuthenticateAnonymous() ?? s_noResult;
-        }
-
-        return directory.Authenticate(apiKey) ?? s_invalidKey;
-    }
-
-    /// <summary>
-    /// <see cref="GatewayAuth.TryReadApiKey"/> without allocating: the key is a slice of the header value.
-    /// </summary>
-    private static bool TryReadApiKey(IHeaderDictionary headers, out ReadOnlySpan<char> apiKey)
-    {
-        if (headers.TryGetValue("X-Api-Key", out var key))
-        {
-            apiKey = key.Count == 1 ? key[0].AsSpan().Trim() : key.ToString().AsSpan().Trim();
-            return true;
-        }
-
-        var authorization = headers.Authorization;
-        if (authorization.Count == 0 || authorization.Count == 1 && string.IsNullOrEmpty(authorization[0]))
-        {
-            apiKey = default;
-            return false;
-        }
-
-        var value = authorization.Count == 1 ? authorization[0].AsSpan() : authorization.ToString().AsSpan();
-        apiKey = value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : default;
-        return true;
-    }
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => directory.Authenticate(Request.Headers);
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         WriteErrorAsync(Context, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated,

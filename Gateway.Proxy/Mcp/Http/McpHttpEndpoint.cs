@@ -9,7 +9,6 @@ using Gateway.Contracts;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Pipeline;
 using Gateway.ServiceDefaults.Authentication;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Mcp.Http;
@@ -24,6 +23,7 @@ internal sealed class McpHttpEndpoint(
     McpDispatcher dispatcher,
     McpSessionStore sessions,
     AuditRecorder audit,
+    ApiKeyDirectory apiKeys,
     IOptionsMonitor<McpOptions> options,
     TimeProvider time)
 {
@@ -432,11 +432,10 @@ internal sealed class McpHttpEndpoint(
 
     private async Task<ClientIdentity?> AuthenticateAsync(HttpContext http)
     {
-        // The authentication middleware has already run the default (API key) scheme; its result is reused when it
-        // succeeded, so a call authenticates once.
-        var result = http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true } done
-            ? done
-            : await http.AuthenticateAsync(GatewayAuth.Scheme);
+        // The endpoint runs without the authentication middleware (it is short-circuited, see MapMcpEndpoint), so it
+        // asks the API-key directory itself: same keys and answers as the ApiKey scheme, without a handler instance
+        // and a request scope per call.
+        var result = await apiKeys.Authenticate(http.Request.Headers);
         if (!result.Succeeded || result.Principal.GetClientId() is null)
         {
             var detail = result.Failure is null
@@ -455,6 +454,7 @@ internal sealed class McpHttpEndpoint(
             return null;
         }
 
+        http.User = result.Principal;
         return s_identities.GetValue(result.Principal, static principal => new ClientIdentity(
             principal.GetClientId()!,
             principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
