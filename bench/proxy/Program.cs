@@ -5,7 +5,7 @@ using Gateway.Bench.Proxy;
 // Added latency of tools/call through the gateway versus calling the backend directly, at a fixed rate with
 // latency measured from each call's scheduled start (no coordinated omission), then maximum throughput.
 // Usage: dotnet run -c Release -- <path to Gateway.Proxy.dll> [rate=1000] [seconds=20] [concurrency=32] [warm-up seconds=10] [full|standalone]
-// full (default): the gateway uses Garnet (shared rate limits: one Lua call per tools/call) and RabbitMQ (audit events),
+// full (default): the gateway uses Garnet (shared rate limits: token leases fetched with a Lua script) and RabbitMQ (audit events),
 // started here through the AppHost model, as in production. standalone: neither (per-replica limits, audit on disk).
 var proxyDll = args.Length > 0 ? Path.GetFullPath(args[0]) : throw new ArgumentException("path to Gateway.Proxy.dll required");
 var rate = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
