@@ -26,9 +26,7 @@ public sealed partial class AuditRecorder(
             string? hash = null, raw = null;
             if (context.Arguments is { } arguments)
             {
-                var canonical = CanonicalJson.Serialize(arguments);
-                hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(canonical));
-                raw = gateway.CurrentValue.AuditRawArguments ? System.Text.Encoding.UTF8.GetString(canonical) : null;
+                (hash, raw) = CanonicalJson.Hash(arguments, withText: gateway.CurrentValue.AuditRawArguments);
             }
 
             var now = time.GetUtcNow();

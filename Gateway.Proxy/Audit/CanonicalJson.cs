@@ -1,7 +1,8 @@
-using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text.Encodings.Web;
+using System.Text;
 using System.Text.Json;
+using Gateway.Proxy.Mcp;
 
 namespace Gateway.Proxy.Audit;
 
@@ -12,42 +13,36 @@ namespace Gateway.Proxy.Audit;
 /// </summary>
 public static class CanonicalJson
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Indented = false,
-        SkipValidation = true,
-    };
-
     public static byte[] Serialize(JsonElement element)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            Write(writer, element);
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        using var scratch = ScratchJsonWriter.RentRelaxed();
+        Write(scratch.Writer, element);
+        return scratch.ToArray();
     }
 
     /// <summary>Lower-case hex SHA-256 of the canonical form.</summary>
-    public static string Sha256(JsonElement element) => Convert.ToHexStringLower(SHA256.HashData(Serialize(element)));
+    public static string Sha256(JsonElement element) => Hash(element, withText: false).Sha256;
+
+    /// <summary>
+    /// The lower-case hex SHA-256 of the canonical form and, when <paramref name="withText"/>, the canonical form
+    /// itself. Written into a reused buffer and hashed there: per call, only the strings returned are allocated.
+    /// </summary>
+    public static (string Sha256, string? Text) Hash(JsonElement element, bool withText)
+    {
+        using var scratch = ScratchJsonWriter.RentRelaxed();
+        Write(scratch.Writer, element);
+        var canonical = scratch.WrittenSpan;
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(canonical, hash);
+        return (Convert.ToHexStringLower(hash), withText ? Encoding.UTF8.GetString(canonical) : null);
+    }
 
     private static void Write(Utf8JsonWriter writer, JsonElement element)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                writer.WriteStartObject();
-                var properties = element.EnumerateObject().ToList();
-                properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-                foreach (var property in properties)
-                {
-                    writer.WritePropertyName(property.Name);
-                    Write(writer, property.Value);
-                }
-
-                writer.WriteEndObject();
+                WriteObject(writer, element);
                 break;
             case JsonValueKind.Array:
                 writer.WriteStartArray();
@@ -59,12 +54,57 @@ public static class CanonicalJson
                 writer.WriteEndArray();
                 break;
             case JsonValueKind.String:
-                writer.WriteStringValue(element.GetString());
+                // The raw token without its quotes; without escapes it is the value itself, which the writer escapes
+                // as it would GetString's.
+                var raw = JsonMarshal.GetRawUtf8Value(element)[1..^1];
+                if (raw.IndexOf((byte)'\\') < 0)
+                {
+                    writer.WriteStringValue(raw);
+                }
+                else
+                {
+                    writer.WriteStringValue(element.GetString());
+                }
+
                 break;
             default:
                 // Numbers, true, false, null: their raw text is already canonical enough to compare.
-                writer.WriteRawValue(element.GetRawText(), skipInputValidation: true);
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(element), skipInputValidation: true);
                 break;
         }
+    }
+
+    private static void WriteObject(Utf8JsonWriter writer, JsonElement element)
+    {
+        writer.WriteStartObject();
+        var count = element.GetPropertyCount();
+        if (count == 1)
+        {
+            // Nothing to sort: most tool arguments, and every nested single-key object.
+            foreach (var property in element.EnumerateObject())
+            {
+                writer.WritePropertyName(property.Name);
+                Write(writer, property.Value);
+            }
+        }
+        else if (count > 1)
+        {
+            // Each name read once: JsonProperty.Name decodes a new string on every access.
+            var properties = new (string Name, JsonElement Value)[count];
+            var i = 0;
+            foreach (var property in element.EnumerateObject())
+            {
+                properties[i++] = (property.Name, property.Value);
+            }
+
+            Array.Sort(properties, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            foreach (var (name, value) in properties)
+            {
+                writer.WritePropertyName(name);
+                Write(writer, value);
+            }
+        }
+
+        writer.WriteEndObject();
     }
 }

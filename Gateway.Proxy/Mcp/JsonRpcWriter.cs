@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace Gateway.Proxy.Mcp;
@@ -8,34 +7,30 @@ internal static class JsonRpcWriter
 {
     public static byte[] Response(JsonElement id, ReadOnlySpan<byte> payload, bool isError)
     {
-        var buffer = new ArrayBufferWriter<byte>(payload.Length + 64);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("jsonrpc"u8, "2.0"u8);
-            WriteId(writer, id);
-            writer.WritePropertyName(isError ? "error"u8 : "result"u8);
-            writer.WriteRawValue(payload, skipInputValidation: true);
-            writer.WriteEndObject();
-        }
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteString("jsonrpc"u8, "2.0"u8);
+        WriteId(writer, id);
+        writer.WritePropertyName(isError ? "error"u8 : "result"u8);
+        writer.WriteRawValue(payload, skipInputValidation: true);
+        writer.WriteEndObject();
 
-        return buffer.WrittenSpan.ToArray();
+        return scratch.ToArray();
     }
 
     public static byte[] Result(JsonElement id, Action<Utf8JsonWriter> writeResult)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("jsonrpc"u8, "2.0"u8);
-            WriteId(writer, id);
-            writer.WritePropertyName("result"u8);
-            writeResult(writer);
-            writer.WriteEndObject();
-        }
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteString("jsonrpc"u8, "2.0"u8);
+        WriteId(writer, id);
+        writer.WritePropertyName("result"u8);
+        writeResult(writer);
+        writer.WriteEndObject();
 
-        return buffer.WrittenSpan.ToArray();
+        return scratch.ToArray();
     }
 
     public static byte[] Error(JsonElement id, int code, string message) => Response(id, ErrorObject(code, message), isError: true);
@@ -43,43 +38,39 @@ internal static class JsonRpcWriter
     /// <summary><c>{"code":..,"message":..}</c>, the payload of an error response.</summary>
     public static byte[] ErrorObject(int code, string message)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("code"u8, code);
-            writer.WriteString("message"u8, message);
-            writer.WriteEndObject();
-        }
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteNumber("code"u8, code);
+        writer.WriteString("message"u8, message);
+        writer.WriteEndObject();
 
-        return buffer.WrittenSpan.ToArray();
+        return scratch.ToArray();
     }
 
     /// <summary>A request or notification (no id when <paramref name="id"/> is null) with raw params.</summary>
     public static byte[] Request(string? id, string method, ReadOnlySpan<byte> parameters)
     {
-        var buffer = new ArrayBufferWriter<byte>(parameters.Length + 96);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteString("jsonrpc"u8, "2.0"u8);
+        if (id is not null)
         {
-            writer.WriteStartObject();
-            writer.WriteString("jsonrpc"u8, "2.0"u8);
-            if (id is not null)
-            {
-                writer.WritePropertyName("id"u8);
-                writer.WriteRawValue(id, skipInputValidation: true);
-            }
-
-            writer.WriteString("method"u8, method);
-            if (!parameters.IsEmpty)
-            {
-                writer.WritePropertyName("params"u8);
-                writer.WriteRawValue(parameters, skipInputValidation: true);
-            }
-
-            writer.WriteEndObject();
+            writer.WritePropertyName("id"u8);
+            writer.WriteRawValue(id, skipInputValidation: true);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteString("method"u8, method);
+        if (!parameters.IsEmpty)
+        {
+            writer.WritePropertyName("params"u8);
+            writer.WriteRawValue(parameters, skipInputValidation: true);
+        }
+
+        writer.WriteEndObject();
+
+        return scratch.ToArray();
     }
 
     /// <summary>
@@ -88,27 +79,25 @@ internal static class JsonRpcWriter
     /// </summary>
     public static byte[] WithId(JsonElement message, string newId)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        foreach (var property in message.EnumerateObject())
         {
-            writer.WriteStartObject();
-            foreach (var property in message.EnumerateObject())
+            if (property.NameEquals("id"u8))
             {
-                if (property.NameEquals("id"u8))
-                {
-                    writer.WritePropertyName("id"u8);
-                    writer.WriteRawValue(newId, skipInputValidation: true);
-                }
-                else
-                {
-                    property.WriteTo(writer);
-                }
+                writer.WritePropertyName("id"u8);
+                writer.WriteRawValue(newId, skipInputValidation: true);
             }
-
-            writer.WriteEndObject();
+            else
+            {
+                property.WriteTo(writer);
+            }
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteEndObject();
+
+        return scratch.ToArray();
     }
 
     /// <summary>
@@ -122,68 +111,64 @@ internal static class JsonRpcWriter
             return [];
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        foreach (var property in parameters.EnumerateObject())
         {
-            writer.WriteStartObject();
-            foreach (var property in parameters.EnumerateObject())
+            if (newName is not null && property.NameEquals(nameProperty))
             {
-                if (newName is not null && property.NameEquals(nameProperty))
-                {
-                    writer.WriteString(property.Name, newName);
-                }
-                else if (progressToken is not null && property.NameEquals("_meta"u8) && property.Value.ValueKind == JsonValueKind.Object)
-                {
-                    writer.WriteStartObject("_meta"u8);
-                    foreach (var meta in property.Value.EnumerateObject())
-                    {
-                        if (meta.NameEquals("progressToken"u8))
-                        {
-                            writer.WriteString("progressToken"u8, progressToken);
-                        }
-                        else
-                        {
-                            meta.WriteTo(writer);
-                        }
-                    }
-
-                    writer.WriteEndObject();
-                }
-                else
-                {
-                    property.WriteTo(writer);
-                }
+                writer.WriteString(property.Name, newName);
             }
+            else if (progressToken is not null && property.NameEquals("_meta"u8) && property.Value.ValueKind == JsonValueKind.Object)
+            {
+                writer.WriteStartObject("_meta"u8);
+                foreach (var meta in property.Value.EnumerateObject())
+                {
+                    if (meta.NameEquals("progressToken"u8))
+                    {
+                        writer.WriteString("progressToken"u8, progressToken);
+                    }
+                    else
+                    {
+                        meta.WriteTo(writer);
+                    }
+                }
 
-            writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+            else
+            {
+                property.WriteTo(writer);
+            }
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteEndObject();
+
+        return scratch.ToArray();
     }
 
     /// <summary>Copies an object with one string property replaced (used to rename catalog items).</summary>
     public static byte[] WithProperty(JsonElement item, string name, string value)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        foreach (var property in item.EnumerateObject())
         {
-            writer.WriteStartObject();
-            foreach (var property in item.EnumerateObject())
+            if (property.NameEquals(name))
             {
-                if (property.NameEquals(name))
-                {
-                    writer.WriteString(property.Name, value);
-                }
-                else
-                {
-                    property.WriteTo(writer);
-                }
+                writer.WriteString(property.Name, value);
             }
-
-            writer.WriteEndObject();
+            else
+            {
+                property.WriteTo(writer);
+            }
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteEndObject();
+
+        return scratch.ToArray();
     }
 
     private static void WriteId(Utf8JsonWriter writer, JsonElement id)

@@ -436,29 +436,42 @@ internal sealed class McpHttpEndpoint(
         // asks the API-key directory itself: same keys and answers as the ApiKey scheme, without a handler instance
         // and a request scope per call.
         var result = await apiKeys.Authenticate(http.Request.Headers);
-        if (!result.Succeeded || result.Principal.GetClientId() is null)
+        if (result.Succeeded && IdentityOf(result.Principal) is { } client)
         {
-            var detail = result.Failure is null
-                ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
-                : "Invalid API key.";
-            await ApiKeyAuthenticationHandler.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated, detail);
-
-            // The body is not read before authentication, so the method comes from the Mcp-Method header when sent.
-            var method = http.Request.Headers[McpProtocol.MethodHeader].ToString();
-            audit.RecordUnauthenticated(
-                method.Length > 0 ? method : "HTTP " + http.Request.Method,
-                http.TraceIdentifier,
-                http.Request.Headers[McpProtocol.SessionIdHeader].ToString() is { Length: > 0 } session ? session : null,
-                http.Response.ContentLength ?? 0,
-                detail);
-            return null;
+            http.User = result.Principal;
+            return client;
         }
 
-        http.User = result.Principal;
-        return s_identities.GetValue(result.Principal, static principal => new ClientIdentity(
-            principal.GetClientId()!,
-            principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
-            principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim)));
+        var detail = result.Failure is null
+            ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
+            : "Invalid API key.";
+        await ApiKeyAuthenticationHandler.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated, detail);
+
+        // The body is not read before authentication, so the method comes from the Mcp-Method header when sent.
+        var method = http.Request.Headers[McpProtocol.MethodHeader].ToString();
+        audit.RecordUnauthenticated(
+            method.Length > 0 ? method : "HTTP " + http.Request.Method,
+            http.TraceIdentifier,
+            http.Request.Headers[McpProtocol.SessionIdHeader].ToString() is { Length: > 0 } session ? session : null,
+            http.Response.ContentLength ?? 0,
+            detail);
+        return null;
+    }
+
+    /// <summary>The client a principal stands for, looked up before its claims are read: a lookup allocates nothing.</summary>
+    private static ClientIdentity? IdentityOf(ClaimsPrincipal principal)
+    {
+        if (s_identities.TryGetValue(principal, out var known))
+        {
+            return known;
+        }
+
+        return principal.GetClientId() is null
+            ? null
+            : s_identities.GetValue(principal, static principal => new ClientIdentity(
+                principal.GetClientId()!,
+                principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
+                principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim)));
     }
 
     /// <summary>DNS-rebinding protection: refuses Host and Origin values outside the allow-lists (HTTP 403).</summary>

@@ -42,5 +42,29 @@ public sealed class CanonicalJsonTests
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("""{"a":1}"""u8)), hash);
     }
 
+    [Fact]
+    public void EscapedAndLiteralStringsAreTheSameValue()
+    {
+        var escaped = CanonicalJson.Serialize(Parse("""{"s":"caf\u00e9 \"q\" \/","n":{"k":"\u0041"}}"""));
+        var literal = CanonicalJson.Serialize(Parse("""{"n":{"k":"A"},"s":"café \"q\" /"}"""));
+
+        Assert.Equal(Encoding.UTF8.GetString(literal), Encoding.UTF8.GetString(escaped));
+        Assert.Equal("""{"n":{"k":"A"},"s":"café \"q\" /"}""", Encoding.UTF8.GetString(escaped));
+    }
+
+    [Fact]
+    public void HashGivesTheCanonicalTextOnlyWhenAsked()
+    {
+        var arguments = Parse("""{ "b": [true, null], "a": -0.0e1 }""");
+
+        var (hash, text) = CanonicalJson.Hash(arguments, withText: true);
+        var (sameHash, noText) = CanonicalJson.Hash(arguments, withText: false);
+
+        Assert.Equal("""{"a":-0.0e1,"b":[true,null]}""", text);
+        Assert.Equal(hash, sameHash);
+        Assert.Equal(CanonicalJson.Sha256(arguments), hash);
+        Assert.Null(noText);
+    }
+
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
 }
