@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -37,6 +38,11 @@ internal sealed partial class McpDispatcher(
     ILogger<McpDispatcher> logger)
 {
     /// <summary>The response to send, or null for notifications and responses.</summary>
+    /// <remarks>
+    /// This, <see cref="RouteAsync"/> and <see cref="CallBackendAsync"/> finish asynchronously on every proxied call,
+    /// so their state machines come from a pool; the returned task must be awaited once.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<byte[]?> HandleAsync(JsonRpcMessage message, McpRequestContext context, CancellationToken cancellationToken)
     {
         switch (message.Kind)
@@ -173,6 +179,7 @@ internal sealed partial class McpDispatcher(
         };
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<byte[]> RouteAsync(JsonRpcMessage message, McpRequestContext context, CatalogItemKind kind, string? target,
         CancellationToken cancellationToken)
     {
@@ -217,6 +224,7 @@ internal sealed partial class McpDispatcher(
         return JsonRpcWriter.Response(message.Id, result.Response.Span, result.IsError);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BackendResult> CallBackendAsync(JsonRpcMessage message, McpRequestContext context, BackendOptions backend,
         CatalogEntry entry, CancellationToken cancellationToken)
     {
