@@ -50,9 +50,9 @@ internal static class McpExtensions
     /// <summary>
     /// Maps POST, GET and DELETE <c>/mcp</c>; other methods get 405 from routing. The endpoints are short-circuited:
     /// routing runs them at once, past the authentication and authorization middleware, because the endpoint
-    /// authenticates each request itself and RBAC is the pipeline's. Those two middleware, the request's service
-    /// scope and minimal-API binding cost about 12 µs of CPU per call on the bench's machine
-    /// (bench/results/proxy-latency.md, round 7).
+    /// authenticates each request itself and RBAC is the pipeline's. Those two middleware took about 9 µs of CPU per
+    /// call on the bench's machine (bench/results/proxy-latency.md, round 7), and brought a request service scope
+    /// with them; the endpoint is a singleton, resolved here once.
     /// </summary>
     public static WebApplication MapMcpEndpoint(this WebApplication app)
     {
