@@ -106,8 +106,8 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
     /// Sampled every second during the fixed-rate phase, so it must not disturb the calls being measured:
     /// <see cref="Process.WorkingSet64"/> reads the stat file of every thread of the process, and the calls of the
     /// 10 ms after each sample were slower (median 1.34 ms instead of 0.44 for the first call after it, 63 of the 200
-    /// calls of those 10 ms slower than 1 ms against 5 of 200 in the direct phase, which samples nothing), which alone
-    /// lifted the gateway's p99 of earlier rounds.
+    /// calls of those 10 ms slower than 1 ms against 5 of 200 in the direct phase, which samples nothing), which
+    /// lifted the gateway's p99 in earlier rounds.
     /// </summary>
     public void SampleWorkingSet()
     {
