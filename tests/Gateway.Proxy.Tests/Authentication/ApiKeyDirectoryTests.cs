@@ -37,18 +37,18 @@ public sealed class ApiKeyDirectoryTests
     }
 
     [Theory]
-    [InlineData("X-Api-Key", "key-1", "short")]
-    [InlineData("X-Api-Key", "  key-1 ", "short")]
-    [InlineData("Authorization", "Bearer key-1", "short")]
-    [InlineData("Authorization", "bearer key-1", "short")]
-    public async Task A_known_key_in_either_header_authenticates_its_client(string header, string value, string client)
+    [InlineData("X-Api-Key", "key-1")]
+    [InlineData("X-Api-Key", "  key-1 ")]
+    [InlineData("Authorization", "Bearer key-1")]
+    [InlineData("Authorization", "bearer key-1")]
+    public async Task A_known_key_in_either_header_authenticates_its_client(string header, string value)
     {
         using var directory = new ApiKeyDirectory(new TestOptionsMonitor<GatewayOptions>(With(("short", "key-1"))));
 
         var result = await directory.Authenticate(Headers((header, value)));
 
         Assert.True(result.Succeeded);
-        Assert.Equal(client, result.Principal.GetClientId());
+        Assert.Equal("short", result.Principal.GetClientId());
     }
 
     [Theory]
