@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
@@ -256,30 +255,28 @@ internal abstract partial class BackendConnection : IAsyncDisposable
 
     private byte[] InitializeParams()
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteString("protocolVersion"u8, McpProtocol.LatestSessionVersion);
+        writer.WritePropertyName("capabilities"u8);
+        if (ClientCapabilities.ValueKind == JsonValueKind.Object)
+        {
+            ClientCapabilities.WriteTo(writer);
+        }
+        else
         {
             writer.WriteStartObject();
-            writer.WriteString("protocolVersion"u8, McpProtocol.LatestSessionVersion);
-            writer.WritePropertyName("capabilities"u8);
-            if (ClientCapabilities.ValueKind == JsonValueKind.Object)
-            {
-                ClientCapabilities.WriteTo(writer);
-            }
-            else
-            {
-                writer.WriteStartObject();
-                writer.WriteEndObject();
-            }
-
-            writer.WriteStartObject("clientInfo"u8);
-            writer.WriteString("name"u8, McpProtocol.ServerName);
-            writer.WriteString("version"u8, McpProtocol.ServerVersion);
-            writer.WriteEndObject();
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteStartObject("clientInfo"u8);
+        writer.WriteString("name"u8, McpProtocol.ServerName);
+        writer.WriteString("version"u8, McpProtocol.ServerVersion);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+
+        return scratch.ToArray();
     }
 
     private async Task SendBestEffortAsync(byte[] message)
@@ -297,50 +294,46 @@ internal abstract partial class BackendConnection : IAsyncDisposable
 
     private static byte[] ToBytes(JsonElement message)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            message.WriteTo(writer);
-        }
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        message.WriteTo(writer);
 
-        return buffer.WrittenSpan.ToArray();
+        return scratch.ToArray();
     }
 
     private static byte[] WithProgressToken(JsonElement message, string originalToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        foreach (var property in message.EnumerateObject())
         {
-            writer.WriteStartObject();
-            foreach (var property in message.EnumerateObject())
+            if (!property.NameEquals("params"u8))
             {
-                if (!property.NameEquals("params"u8))
-                {
-                    property.WriteTo(writer);
-                    continue;
-                }
+                property.WriteTo(writer);
+                continue;
+            }
 
-                writer.WriteStartObject("params"u8);
-                foreach (var parameter in property.Value.EnumerateObject())
+            writer.WriteStartObject("params"u8);
+            foreach (var parameter in property.Value.EnumerateObject())
+            {
+                if (parameter.NameEquals("progressToken"u8))
                 {
-                    if (parameter.NameEquals("progressToken"u8))
-                    {
-                        writer.WritePropertyName("progressToken"u8);
-                        writer.WriteRawValue(originalToken, skipInputValidation: true);
-                    }
-                    else
-                    {
-                        parameter.WriteTo(writer);
-                    }
+                    writer.WritePropertyName("progressToken"u8);
+                    writer.WriteRawValue(originalToken, skipInputValidation: true);
                 }
-
-                writer.WriteEndObject();
+                else
+                {
+                    parameter.WriteTo(writer);
+                }
             }
 
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteEndObject();
+
+        return scratch.ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Backend} session initialized (protocol {Version})")]

@@ -7,7 +7,7 @@ internal static class JsonRpcWriter
 {
     public static byte[] Response(JsonElement id, ReadOnlySpan<byte> payload, bool isError)
     {
-        using var scratch = ScratchJsonWriter.Rent();
+        using var scratch = ScratchJsonWriter.Rent(payload.Length + 64);
         var writer = scratch.Writer;
         writer.WriteStartObject();
         writer.WriteString("jsonrpc"u8, "2.0"u8);
@@ -51,7 +51,7 @@ internal static class JsonRpcWriter
     /// <summary>A request or notification (no id when <paramref name="id"/> is null) with raw params.</summary>
     public static byte[] Request(string? id, string method, ReadOnlySpan<byte> parameters)
     {
-        using var scratch = ScratchJsonWriter.Rent();
+        using var scratch = ScratchJsonWriter.Rent(parameters.Length + 96);
         var writer = scratch.Writer;
         writer.WriteStartObject();
         writer.WriteString("jsonrpc"u8, "2.0"u8);

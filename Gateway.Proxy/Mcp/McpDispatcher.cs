@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -312,23 +311,21 @@ internal sealed partial class McpDispatcher(
     }
 
     /// <summary>A tool result with <c>isError</c> and one text item.</summary>
-    private static ReadOnlyMemory<byte> ToolError(string text)
+    private static byte[] ToolError(string text)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartArray("content"u8);
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "text"u8);
-            writer.WriteString("text"u8, text);
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            writer.WriteBoolean("isError"u8, true);
-            writer.WriteEndObject();
-        }
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteStartArray("content"u8);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "text"u8);
+        writer.WriteString("text"u8, text);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteBoolean("isError"u8, true);
+        writer.WriteEndObject();
 
-        return buffer.WrittenMemory;
+        return scratch.ToArray();
     }
 
     private static CatalogEntry? Find(CatalogSnapshot snapshot, CatalogItemKind kind, string target) => kind switch
@@ -387,29 +384,27 @@ internal sealed partial class McpDispatcher(
 
     private static byte[] RewriteCompletionRef(JsonElement parameters, string originalName)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var scratch = ScratchJsonWriter.Rent();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        foreach (var property in parameters.EnumerateObject())
         {
-            writer.WriteStartObject();
-            foreach (var property in parameters.EnumerateObject())
+            if (property.NameEquals("ref"u8))
             {
-                if (property.NameEquals("ref"u8))
-                {
-                    writer.WritePropertyName("ref"u8);
-                    // A prompt reference names its prompt; a resource reference carries its URI.
-                    var key = property.Value.TryGetProperty("type", out var type) && type.ValueEquals("ref/resource"u8) ? "uri" : "name";
-                    writer.WriteRawValue(JsonRpcWriter.WithProperty(property.Value, key, originalName), skipInputValidation: true);
-                }
-                else
-                {
-                    property.WriteTo(writer);
-                }
+                writer.WritePropertyName("ref"u8);
+                // A prompt reference names its prompt; a resource reference carries its URI.
+                var key = property.Value.TryGetProperty("type", out var type) && type.ValueEquals("ref/resource"u8) ? "uri" : "name";
+                writer.WriteRawValue(JsonRpcWriter.WithProperty(property.Value, key, originalName), skipInputValidation: true);
             }
-
-            writer.WriteEndObject();
+            else
+            {
+                property.WriteTo(writer);
+            }
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteEndObject();
+
+        return scratch.ToArray();
     }
 
     private static JsonElement? ArgumentsOf(JsonRpcMessage message) =>

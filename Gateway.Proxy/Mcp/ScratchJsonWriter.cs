@@ -51,9 +51,23 @@ internal sealed class ScratchJsonWriter : IDisposable
     }
 
     /// <summary>A writer with the default options (escaping for HTML safety, structure validated).</summary>
-    public static ScratchJsonWriter Rent() => Take(ref t_default) ?? new ScratchJsonWriter(relaxed: false);
+    /// <param name="expectedBytes">
+    /// The size the message will about have, when known: its buffer grows to it at once instead of doubling its way
+    /// there from 1 KB, copying as it goes, for a large tool result.
+    /// </param>
+    public static ScratchJsonWriter Rent(int expectedBytes = 0)
+    {
+        var scratch = Take(ref t_default) ?? new ScratchJsonWriter(relaxed: false);
+        if (expectedBytes > 0)
+        {
+            // Reserves without writing: GetSpan grows the buffer to fit the hint in one step when it must.
+            scratch._buffer.GetSpan(expectedBytes);
+        }
 
-    /// <summary>A writer with minimal escaping and no validation, for canonical forms.</summary>
+        return scratch;
+    }
+
+    /// <summary>A writer with minimal escaping and no validation: canonical forms, and refusals clients read as text.</summary>
     public static ScratchJsonWriter RentRelaxed() => Take(ref t_relaxed) ?? new ScratchJsonWriter(relaxed: true);
 
     public byte[] ToArray() => WrittenSpan.ToArray();

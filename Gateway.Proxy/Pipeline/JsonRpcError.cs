@@ -1,6 +1,5 @@
-using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gateway.Proxy.Mcp;
 
 namespace Gateway.Proxy.Pipeline;
 
@@ -10,27 +9,23 @@ namespace Gateway.Proxy.Pipeline;
 /// </summary>
 internal static class JsonRpcError
 {
-    // Answers go to JSON clients, never into HTML: keep names like 'alpha' readable instead of \u0027alpha\u0027.
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static BackendResult Refusal(int code, string message, Action<Utf8JsonWriter>? writeData = null)
     {
-        var buffer = new ArrayBufferWriter<byte>(128 + (message.Length * 2));
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        // Answers go to JSON clients, never into HTML: keep names like 'alpha' readable instead of \u0027alpha\u0027.
+        using var scratch = ScratchJsonWriter.RentRelaxed();
+        var writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteNumber("code", code);
+        writer.WriteString("message", message);
+        if (writeData is not null)
         {
-            writer.WriteStartObject();
-            writer.WriteNumber("code", code);
-            writer.WriteString("message", message);
-            if (writeData is not null)
-            {
-                writer.WriteStartObject("data");
-                writeData(writer);
-                writer.WriteEndObject();
-            }
-
+            writer.WriteStartObject("data");
+            writeData(writer);
             writer.WriteEndObject();
         }
 
-        return new BackendResult(buffer.WrittenMemory, IsError: true, ErrorCode: code, BackendFailed: false);
+        writer.WriteEndObject();
+
+        return new BackendResult(scratch.ToArray(), IsError: true, ErrorCode: code, BackendFailed: false);
     }
 }

@@ -31,7 +31,7 @@ internal sealed class McpHttpEndpoint(
     private static readonly byte[] s_eventSuffix = "\n\n"u8.ToArray();
 
     /// <summary>
-    /// The identity of each authenticated principal. The API-key handler builds one principal per client and
+    /// The identity of each authenticated principal. <see cref="ApiKeyDirectory"/> builds one principal per client and
     /// configuration, so this holds one entry per client; entries go with their principal after a reload.
     /// </summary>
     private static readonly ConditionalWeakTable<ClaimsPrincipal, ClientIdentity> s_identities = new();

@@ -60,6 +60,22 @@ public sealed class ScratchJsonWriterTests
     }
 
     [Fact]
+    public void A_reserved_size_is_room_not_content_and_a_large_envelope_comes_out_whole()
+    {
+        var payload = Encoding.UTF8.GetBytes("\"" + new string('x', 200_000) + "\"");
+        using (var reserved = ScratchJsonWriter.Rent(expectedBytes: payload.Length))
+        {
+            Assert.Equal(0, reserved.WrittenSpan.Length);
+        }
+
+        var envelope = JsonRpcWriter.Response(System.Text.Json.JsonDocument.Parse("7").RootElement, payload, isError: false);
+
+        using var parsed = System.Text.Json.JsonDocument.Parse(envelope);
+        Assert.Equal(7, parsed.RootElement.GetProperty("id").GetInt32());
+        Assert.Equal(200_000, parsed.RootElement.GetProperty("result").GetString()!.Length);
+    }
+
+    [Fact]
     public void Relaxed_writers_escape_minimally_and_default_ones_do_not()
     {
         using var relaxed = ScratchJsonWriter.RentRelaxed();
