@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -106,7 +107,7 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.StartsWith("eventId,timestamp,source,requestId,sessionId,clientId,method,target,backend,decision,status,errorCode,latencyMs,", text, StringComparison.Ordinal);
         Assert.EndsWith(
-            $"{e.EventId},2026-11-01T12:00:00.0000000Z,proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\"\r\n",
+            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\"\r\n",
             text, StringComparison.Ordinal);
     }
 
@@ -130,7 +131,7 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.EndsWith(
-            $"{e.EventId},2026-11-01T12:00:00.0000000Z,proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3\r\n",
+            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3\r\n",
             text, StringComparison.Ordinal);
     }
 
@@ -151,6 +152,9 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         Assert.Equal(1, latency.GetProperty("calls").GetInt64());
         Assert.Equal(40, latency.GetProperty("p99").GetDouble());
     }
+
+    /// <summary>A timestamp as the export writes it (round-trip format, UTC).</summary>
+    private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static async Task<Page> GetPageAsync(HttpClient http, string path) =>
         (await http.GetFromJsonAsync<Page>(new Uri(path, UriKind.Relative), Json))!;

@@ -36,6 +36,8 @@ internal sealed class AuditSystem : IAsyncDisposable
     {
         var builder = GatewayTestingBuilder.Create(configuration => configuration.AddInMemoryCollection(
             new Dictionary<string, string?> { ["AppHost:AuditDb"] = postgres ? "postgres" : "sqlite" }));
+        // Pinned, not left to the default: every stored event must still be there when the test reads it back.
+        builder.WithEnvironment("audit", "Gateway__Audit__Retention__Days", "0");
         configure?.Invoke(builder);
         // "everything" only because the gateway.json the audit service is given names it as a backend: StartOnly does
         // not follow that edge yet (KeyNotFoundException 'everything' without it).

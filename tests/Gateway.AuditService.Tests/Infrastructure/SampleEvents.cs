@@ -5,7 +5,12 @@ namespace Gateway.AuditService.Tests.Infrastructure;
 /// <summary>Builds valid audit events; tests override only the fields they are about.</summary>
 internal static class SampleEvents
 {
-    public static readonly DateTimeOffset Epoch = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+    /// <summary>
+    /// The default time of a sample event: the clock every audit service under test runs on (<see cref="TimeProvider.System"/>)
+    /// when the tests start, to the whole minute (the stats bucket per minute). Never a calendar date: retention deletes events older than its window
+    /// as soon as they are stored, so a fixed date passes only until it ages out.
+    /// </summary>
+    public static readonly DateTimeOffset Epoch = WholeMinute(TimeProvider.System.GetUtcNow());
 
     public static AuditEvent Call(
         DateTimeOffset? at = null,
@@ -34,6 +39,8 @@ internal static class SampleEvents
         ArgumentsSha256: new string('a', 64),
         Arguments: null,
         Detail: null);
+
+    private static DateTimeOffset WholeMinute(DateTimeOffset at) => at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMinute));
 
     /// <summary><paramref name="count"/> events one millisecond apart, oldest first, starting at <paramref name="start"/>.</summary>
     public static List<AuditEvent> Stream(int count, DateTimeOffset? start = null, string client = "alice") =>

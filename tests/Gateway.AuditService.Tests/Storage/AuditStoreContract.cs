@@ -60,7 +60,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
     {
         var e = SampleEvents.Call(errorCode: -32007, status: "circuit_open", decision: AuditDecision.Refused) with
         {
-            Timestamp = new DateTimeOffset(2026, 11, 1, 12, 0, 0, 123, TimeSpan.Zero).AddTicks(4560),
+            Timestamp = SampleEvents.Epoch.AddMilliseconds(123).AddTicks(4560),
             Arguments = "{\"text\":\"héllo, \\\"world\\\"\"}",
             Detail = "circuit open for everything",
             SessionId = null,
