@@ -1,15 +1,55 @@
 using Gateway.AppHost;
-using Gateway.AppHost.Hosting;
-using Microsoft.Extensions.Logging;
+using Gateway.AppHost.Backends;
+using Gateway.AppHost.Configuration;
+using Gateway.AppHost.GatewayState;
+using Gateway.AppHost.Infrastructure;
 
 var builder = DistributedApplication.CreateBuilder(args);
-builder.LoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console =>
-{
-    console.SingleLine = true;
-    console.TimestampFormat = "HH:mm:ss ";
-}));
+var run = RunDirectory.Create(builder);
 
-GatewayAppModel.Define(builder);
+var adminKey = builder.AddParameter("admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+var messagingPassword = builder.AddParameter("messaging-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true);
 
-await using var app = builder.Build();
-return await app.RunAsync();
+var redis = builder.AddGatewayRedis("redis", run.For("redis"));
+var messaging = builder.AddGatewayMessaging("messaging", messagingPassword, run.For("messaging"));
+var auditDb = builder.AddAuditDatabase("auditdb", run.For("auditdb"));
+
+var everything = builder.AddEverythingMcpServer("everything");
+var (stdioCommand, stdioArguments) = McpServerBuilderExtensions.EverythingStdioCommand();
+var gatewayConfig = builder.AddGatewayConfiguration("gateway-config", adminKey, run.Path)
+    .WithHttpBackend("everything", everything)
+    .WithStdioBackend("everything-stdio", stdioCommand, stdioArguments);
+
+var healthMonitor = builder.AddProject<Projects.Gateway_HealthMonitor>("healthmonitor")
+    .WithHttpEndpoint(port: 5081)
+    .WithGatewayConfiguration(gatewayConfig)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(messaging).WaitFor(messaging)
+    .WaitFor(everything)
+    .WithHttpHealthCheck("/health");
+
+var audit = builder.AddProject<Projects.Gateway_AuditService>("audit")
+    .WithHttpEndpoint(port: 5082)
+    .WithGatewayConfiguration(gatewayConfig)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(auditDb).WaitFor(auditDb)
+    .WithHttpHealthCheck("/health");
+
+var proxy = builder.AddProject<Projects.Gateway_Proxy>("proxy")
+    .WithHttpEndpoint(port: 5080)
+    .WithExternalHttpEndpoints()
+    .WithGatewayConfiguration(gatewayConfig)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(healthMonitor)
+    // The audit service declares the durable audit queue; until it exists the broker drops what is published.
+    .WithReference(audit).WaitFor(audit)
+    .WaitFor(everything)
+    // Each replica spills undeliverable audit events to its own folder and replays them on restart.
+    .WithEnvironment("Gateway__Audit__SpillDirectory", run.For("proxy-audit-spill"))
+    .WithEnvironment(ProxyRuntime.Gen0SizeVariable, ProxyRuntime.Gen0Size)
+    .WithHttpHealthCheck("/health");
+
+proxy.WithGatewayBackendsInDashboard(healthMonitor, adminKey, "everything", "everything-stdio");
+
+builder.Build().Run();

@@ -1,0 +1,38 @@
+using Gateway.AppHost.Infrastructure;
+
+namespace Gateway.AppHost.Backends;
+
+public static class McpServerBuilderExtensions
+{
+    /// <summary>The official "everything" MCP server in the repository's npm peers.</summary>
+    public const string EverythingServerScript = "peers/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+
+    /// <summary>Preloaded into every demo MCP server: a server that calls listen(port) without a host would listen on every interface.</summary>
+    private const string LoopbackPreload = "Gateway.AppHost/Backends/Node/loopback-listen.cjs";
+
+    /// <summary>
+    /// The official <c>@modelcontextprotocol/server-everything</c> in Streamable HTTP mode on a free loopback port (its
+    /// <c>PORT</c> variable), serving <c>/mcp</c>. A demo backend: run locally, never published.
+    /// </summary>
+    public static IResourceBuilder<ExecutableResource> AddEverythingMcpServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var root = RepositoryRoot.Path;
+        var script = Path.Combine(root, EverythingServerScript);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            Prerequisites.Require(Prerequisites.IsOnPath("node"), "Node.js is not installed: run `sudo apt-get install -y nodejs npm` (Node 20 or newer), or `./gateway up`.");
+            Prerequisites.Require(File.Exists(script), $"The npm peers are not installed ({script} not found): run `npm ci --prefix peers`, or `./gateway up`.");
+        }
+
+        return builder.AddExecutable(name, "node", root, "--require", Path.Combine(root, LoopbackPreload), script, "streamableHttp")
+            .WithHttpEndpoint(env: "PORT", isProxied: false)
+            .WithTcpHealthCheck("http")
+            .WithIconName("Toolbox")
+            .ExcludeFromManifest();
+    }
+
+    /// <summary>The command line of the same server over stdio, for a backend the proxy launches itself.</summary>
+    public static (string Command, string[] Arguments) EverythingStdioCommand() =>
+        ("node", [Path.Combine(RepositoryRoot.Path, EverythingServerScript), "stdio"]);
+}

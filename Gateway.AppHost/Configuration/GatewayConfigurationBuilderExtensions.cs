@@ -1,0 +1,77 @@
+using Gateway.Contracts.Configuration;
+
+namespace Gateway.AppHost.Configuration;
+
+public static class GatewayConfigurationBuilderExtensions
+{
+    /// <summary>The gateway configuration of this run, with the demo admin client authenticated by <paramref name="adminKey"/>.</summary>
+    public static IResourceBuilder<GatewayConfigurationResource> AddGatewayConfiguration(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> adminKey, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(adminKey);
+        return builder.AddResource(new GatewayConfigurationResource(name, directory, adminKey.Resource))
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "GatewayConfiguration",
+                Properties = [new(CustomResourceKnownProperties.Source, Path.Combine(directory, "gateway.json"))],
+                // Not a process: the file it writes is what the services show, so the resource list stays one of running things.
+                IsHidden = true,
+            })
+            .ExcludeFromManifest();
+    }
+
+    /// <summary>Adds a Streamable HTTP backend served by <paramref name="server"/> at <paramref name="path"/>.</summary>
+    public static IResourceBuilder<GatewayConfigurationResource> WithHttpBackend(
+        this IResourceBuilder<GatewayConfigurationResource> builder, string backendName, IResourceBuilder<IResourceWithEndpoints> server, string path = "/mcp")
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(server);
+        var endpoint = server.Resource.GetEndpoint("http");
+        builder.Resource.Configure(async (options, cancellationToken) => options.Backends.Add(new BackendOptions
+        {
+            Name = backendName,
+            Transport = BackendTransport.Http,
+            Url = new Uri(new Uri(await endpoint.GetValueAsync(cancellationToken) ?? throw new InvalidOperationException($"{server.Resource.Name} has no http endpoint")), path),
+        }));
+        return builder;
+    }
+
+    /// <summary>Adds a stdio backend: the proxy launches <paramref name="command"/> itself.</summary>
+    public static IResourceBuilder<GatewayConfigurationResource> WithStdioBackend(
+        this IResourceBuilder<GatewayConfigurationResource> builder, string backendName, string command, params string[] arguments)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Resource.Configure(options => options.Backends.Add(new BackendOptions
+        {
+            Name = backendName,
+            Transport = BackendTransport.Stdio,
+            Command = command,
+            Args = [.. arguments],
+        }));
+        return builder;
+    }
+
+    /// <summary>
+    /// Gives the service the gateway configuration: locally the written file (<c>Gateway__ConfigFile</c>); when
+    /// published, the admin client from the admin key's hash parameter (the deployment brings its own backends).
+    /// </summary>
+    public static IResourceBuilder<T> WithGatewayConfiguration<T>(this IResourceBuilder<T> builder, IResourceBuilder<GatewayConfigurationResource> configuration)
+        where T : IResourceWithEnvironment
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (builder.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            var hash = builder.ApplicationBuilder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == "admin-key-sha256")
+                ?? builder.ApplicationBuilder.AddParameter("admin-key-sha256", secret: true).Resource;
+            return builder
+                .WithEnvironment("Gateway__Clients__0__Id", GatewayConfigurationResource.AdminClientId)
+                .WithEnvironment("Gateway__Clients__0__KeySha256", hash)
+                .WithEnvironment("Gateway__Clients__0__Roles__0", GatewayConfigurationResource.AdminRole);
+        }
+
+        return builder.WithEnvironment(async context =>
+            context.EnvironmentVariables["Gateway__ConfigFile"] = await configuration.Resource.EnsureWrittenAsync());
+    }
+}
