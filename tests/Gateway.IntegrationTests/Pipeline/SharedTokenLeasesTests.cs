@@ -2,6 +2,7 @@ using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Testing;
 using StackExchange.Redis;
+using StackExchange.Redis.Profiling;
 
 namespace Gateway.IntegrationTests.Pipeline;
 
@@ -20,9 +21,9 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
     public async Task A_busy_client_spends_leased_tokens_with_one_Redis_call_per_lease_not_per_call()
     {
         using var redis = infrastructure.ConnectRedis();
-        var profiler = new WholeTestProfiler();
-        redis.RegisterProfiler(profiler);
-        redis.BeginProfiling(profiler);
+        // One session for the whole test records every command of the connection, whichever call or thread sends it.
+        var profiling = new ProfilingSession();
+        redis.RegisterProfiler(() => profiling);
         var leases = new SharedTokenLeases(new RedisTokenBuckets(redis),
             new RateLimitOptions { ClientBurst = 1000, ClientPerSecond = NoRefill, ToolBurst = 1000, ToolPerSecond = NoRefill },
             new RateLimitingOptions { MaxLeaseShare = 0.1 }, new ManualTimeProvider());
@@ -37,7 +38,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
         Assert.All(verdicts, v => Assert.Equal((true, true), (v.Allowed, v.Shared)));
         // Leases double while they are used up within the window (1, 2, 4 … 64, then 100 = a tenth of the burst):
         // about a dozen round trips for 300 calls.
-        var scripts = redis.FinishProfiling(profiler).Count(c => c.Command.StartsWith("EVAL", StringComparison.Ordinal));
+        var scripts = profiling.FinishProfiling().Count(c => c.Command.StartsWith("EVAL", StringComparison.Ordinal));
         Assert.InRange(scripts, 5, 15);
     }
 
@@ -131,10 +132,4 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
     }
 
     private static string NewClient() => "client-" + Guid.NewGuid().ToString("N");
-
-    /// <summary>Records every command of the connection, whichever call or thread sends it.</summary>
-    private sealed class WholeTestProfiler : IProfiler
-    {
-        public object GetContext() => this;
-    }
 }

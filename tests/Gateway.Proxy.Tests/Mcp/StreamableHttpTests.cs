@@ -296,7 +296,7 @@ public sealed class StreamableHttpTests : IAsyncLifetime
     {
         var settings = GatewayFactory.Settings(("alpha", _backend.Url));
         settings.Remove("Gateway:AnonymousClientId");
-        settings["Gateway:Clients:0:KeySha256"] = Gateway.ServiceDefaults.Authentication.GatewayAuth.HashKey("secret-key");
+        settings["Gateway:Clients:0:KeySha256"] = Gateway.Authentication.GatewayAuth.HashKey("secret-key");
         await using var gateway = new GatewayFactory(settings);
         var client = new McpTestClient(gateway.CreateClient());
         const string initialize = """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}""";
