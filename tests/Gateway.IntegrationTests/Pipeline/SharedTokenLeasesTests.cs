@@ -1,6 +1,6 @@
 using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Pipeline.RateLimiting;
-using Gateway.Testing;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using StackExchange.Redis.Profiling;
 
@@ -26,7 +26,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
         redis.RegisterProfiler(() => profiling);
         var leases = new SharedTokenLeases(new RedisTokenBuckets(redis),
             new RateLimitOptions { ClientBurst = 1000, ClientPerSecond = NoRefill, ToolBurst = 1000, ToolPerSecond = NoRefill },
-            new RateLimitingOptions { MaxLeaseShare = 0.1 }, new ManualTimeProvider());
+            new RateLimitingOptions { MaxLeaseShare = 0.1 }, new FakeTimeProvider());
         var client = NewClient();
 
         var verdicts = new List<RateLimitVerdict>();
@@ -49,7 +49,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
         using var redisB = infrastructure.ConnectRedis();
         var limits = new RateLimitOptions { ClientBurst = 50, ClientPerSecond = NoRefill, ToolBurst = 50, ToolPerSecond = NoRefill };
         var options = new RateLimitingOptions { MaxLeaseShare = 0.5 };
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var replicaA = new SharedTokenLeases(new RedisTokenBuckets(redisA), limits, options, time);
         var replicaB = new SharedTokenLeases(new RedisTokenBuckets(redisB), limits, options, time);
         var client = NewClient();
@@ -72,7 +72,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
     public async Task Leased_tokens_not_spent_within_the_lease_lifetime_are_dropped()
     {
         using var redis = infrastructure.ConnectRedis();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var options = new RateLimitingOptions { MaxLeaseShare = 1, LeaseLifetime = TimeSpan.FromSeconds(1) };
         var leases = new SharedTokenLeases(new RedisTokenBuckets(redis),
             new RateLimitOptions { ClientBurst = 7, ClientPerSecond = NoRefill, ToolBurst = 7, ToolPerSecond = NoRefill }, options, time);
@@ -95,7 +95,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
     public async Task A_quiet_pair_loses_its_lease_at_the_sweep_once_it_holds_nothing_to_spend_and_a_busy_one_keeps_it()
     {
         using var redis = infrastructure.ConnectRedis();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var options = new RateLimitingOptions { MaxLeaseShare = 0.1, LeaseLifetime = TimeSpan.FromSeconds(1) };
         var leases = new SharedTokenLeases(new RedisTokenBuckets(redis),
             new RateLimitOptions { ClientBurst = 1000, ClientPerSecond = NoRefill, ToolBurst = 1000, ToolPerSecond = NoRefill }, options, time);
