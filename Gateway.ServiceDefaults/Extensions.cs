@@ -1,45 +1,128 @@
 using Gateway.ServiceDefaults.Configuration;
-using Gateway.ServiceDefaults.Health;
-using Gateway.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every Gateway service gets, in the shape of Aspire's ServiceDefaults: telemetry, health endpoints,
-/// the gateway configuration file and a graceful-shutdown timeout. Redis and the bus are opt-in per service
-/// (<c>AddGatewayRedis</c>, <c>AddGatewayMessaging</c>) because not every service talks to both.
+/// What every Gateway service gets, in the shape of Aspire's ServiceDefaults template: OpenTelemetry, health checks
+/// and endpoints, service discovery; plus the gateway configuration file and the graceful-shutdown timeout, which
+/// every service needs too. Redis, the bus, the audit database and authentication are each service's own choice.
 /// </summary>
 public static class Extensions
 {
+    private const string HealthEndpointPath = "/health";
+    private const string AlivenessEndpointPath = "/alive";
+
+    /// <summary>Tag of checks that only say the process is alive.</summary>
+    private const string LiveTag = "live";
+
+    /// <summary>Prefix of every ActivitySource and Meter the gateway's services own.</summary>
+    private const string GatewayTelemetryPrefix = "Gateway.";
+
+    /// <summary>MassTransit's ActivitySource and Meter: the trace context rides the bus from the proxy to its consumers.</summary>
+    private const string MassTransitTelemetryName = "MassTransit";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddGatewayConfiguration();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
-        builder.ConfigureShutdown();
+        builder.ConfigureShutdownTimeout();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            // No standard resilience handler: the monitor's probes and the forwarder to the leader have their own
+            // timeouts, and a retry would hide the very failures a probe exists to see. The proxy's backend calls
+            // do not go through IHttpClientFactory at all (its breakers and timeouts own them).
+            http.AddServiceDiscovery();
+        });
+
         return builder;
     }
 
-    /// <summary>Maps <c>/alive</c> (liveness: the process serves) and <c>/health</c> (readiness: every registered check).</summary>
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(MassTransitTelemetryName, GatewayTelemetryPrefix + "*"))
+            .WithTracing(tracing => tracing
+                .AddSource(MassTransitTelemetryName, GatewayTelemetryPrefix + "*")
+                // Orchestrators probe these every few seconds; traced, they would drown the real calls.
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsHealthRequest(context.Request.Path))
+                .AddHttpClientInstrumentation());
+
+        builder.AddOpenTelemetryExporters();
+        return builder;
+    }
+
+    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps <c>/alive</c> (liveness: the process serves) and <c>/health</c> (readiness: every registered check), as
+    /// JSON. Unlike the template, in every environment: the AppHost, the tests and a container platform's probes all
+    /// use them.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapGatewayHealthEndpoints();
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
+        {
+            ResponseWriter = HealthReportJsonWriter.WriteAsync,
+        });
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(LiveTag),
+            ResponseWriter = HealthReportJsonWriter.WriteAsync,
+        });
         return app;
     }
 
-    private static void ConfigureShutdown<TBuilder>(this TBuilder builder)
+    private static bool IsHealthRequest(PathString path) =>
+        path.StartsWithSegments(HealthEndpointPath, StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments(AlivenessEndpointPath, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><c>Gateway:ShutdownTimeout</c> bounds how long in-flight work may drain after SIGTERM. Default: 30 s.</summary>
+    private static void ConfigureShutdownTimeout<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddOptions<HostOptions>()
-            .Configure(options =>
-            {
-                // Gateway:ShutdownTimeout bounds how long in-flight work may drain after SIGTERM. Default: 30 s.
-                var configured = builder.Configuration.GetValue<TimeSpan?>("Gateway:ShutdownTimeout");
-                options.ShutdownTimeout = configured ?? TimeSpan.FromSeconds(30);
-            });
+        builder.Services.AddOptions<HostOptions>().Configure(options =>
+            options.ShutdownTimeout = builder.Configuration.GetValue<TimeSpan?>("Gateway:ShutdownTimeout") ?? TimeSpan.FromSeconds(30));
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Gateway.AuditService.Storage;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using Gateway.AuditService.Ingestion;
 using Gateway.AuditService.Retention;
 using Gateway.AuditService.Storage;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.AuditService.Extensions;

@@ -1,4 +1,4 @@
-using Gateway.ServiceDefaults.Messaging;
+using Gateway.Messaging;
 
 namespace Gateway.AuditService.Ingestion;
 

@@ -6,8 +6,9 @@ namespace Gateway.AuditService.Ingestion;
 /// <summary>
 /// Stops the service with exit code <see cref="StalledExitCode"/> when the bus has not been healthy for
 /// <see cref="AuditIngestionOptions.StallTimeout"/>, so that the orchestrator (the AppHost, Container Apps, Kubernetes)
-/// starts a fresh process. Why: after some broker restarts MassTransit 8.4.0 keeps opening channels on the closed
-/// connection and the receive endpoint never recovers on its own, while a new process connects at once. Nothing is
+/// starts a fresh process. Why: after some broker restarts MassTransit 8.4.0 kept opening channels on the closed
+/// connection and the receive endpoint never recovered on its own, while a new process connects at once (8.5.12 is not
+/// re-measured yet). Nothing is
 /// lost: messages are acknowledged only after their batch is committed, so what was in hand is redelivered.
 /// </summary>
 internal sealed partial class IngestionStallWatchdog(

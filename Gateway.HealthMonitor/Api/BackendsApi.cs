@@ -3,7 +3,7 @@ using Gateway.Contracts.Circuit;
 using Gateway.Contracts.Messages;
 using Gateway.HealthMonitor.Breakers;
 using Gateway.HealthMonitor.Leadership;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 
 namespace Gateway.HealthMonitor.Api;
 

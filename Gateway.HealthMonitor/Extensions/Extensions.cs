@@ -7,9 +7,8 @@ using Gateway.HealthMonitor.Monitoring;
 using Gateway.HealthMonitor.Outcomes;
 using Gateway.HealthMonitor.Probes;
 using Gateway.HealthMonitor.Transitions;
-using Gateway.ServiceDefaults.Authentication;
-using Gateway.ServiceDefaults.Messaging;
-using Gateway.ServiceDefaults.Redis;
+using Gateway.Authentication;
+using Gateway.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,19 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddGatewayRedis();
+        builder.AddRedisClient(
+            "redis",
+            settings => settings.DisableAutoActivation = true,
+            options =>
+            {
+                // Start-up never waits for Redis: the client keeps reconnecting in the background while leadership
+                // and snapshot calls fail with RedisConnectionExceptions meanwhile. Short timeouts, so a call on a
+                // dead connection fails fast instead of stalling the election loop.
+                options.AbortOnConnectFail = false;
+                options.ConnectRetry = Math.Max(options.ConnectRetry, 3);
+                options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2_000);
+                options.SyncTimeout = Math.Min(options.SyncTimeout, 2_000);
+            });
         builder.AddGatewayApiKeyAuthentication();
         builder.AddHealthMonitoring();
     }

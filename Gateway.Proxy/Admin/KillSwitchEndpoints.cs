@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Pipeline.KillSwitches;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.Proxy.Admin;

@@ -25,12 +25,15 @@ internal sealed class DependencyHealthCheck(IHealthCheck inner) : IHealthCheck
             : result;
     }
 
+    /// <summary>The name Aspire.StackExchange.Redis gives the health check of its (unkeyed) client.</summary>
+    private const string RedisHealthCheckName = "StackExchange.Redis";
+
     /// <summary>Wraps the registrations of Redis and MassTransit's bus checks.</summary>
     public static void Degrade(HealthCheckServiceOptions options)
     {
         foreach (var registration in options.Registrations)
         {
-            if (registration.Name == ServiceDefaults.Redis.RedisExtensions.ConnectionName || registration.Tags.Contains("masstransit"))
+            if (registration.Name == RedisHealthCheckName || registration.Tags.Contains("masstransit"))
             {
                 var factory = registration.Factory;
                 registration.Factory = services => new DependencyHealthCheck(factory(services));

@@ -1,5 +1,5 @@
 using Gateway.Proxy.Circuit;
-using Gateway.ServiceDefaults.Messaging;
+using Gateway.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -6,8 +6,7 @@ using Gateway.Proxy.Pipeline.Access;
 using Gateway.Proxy.Pipeline.KillSwitches;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Proxy.Pipeline.Shutdown;
-using Gateway.ServiceDefaults.Messaging;
-using Gateway.ServiceDefaults.Redis;
+using Gateway.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -27,7 +26,7 @@ internal static class PipelineExtensions
         var services = builder.Services;
         // Redis and the bus are registered by AddApplicationServices when configured; without them the stages use
         // their local implementations.
-        var hasRedis = builder.HasConnectionString(RedisExtensions.ConnectionName);
+        var hasRedis = builder.HasConnectionString(Extensions.RedisConnectionName);
         var hasBus = builder.HasConnectionString(MessagingExtensions.ConnectionName);
 
         services.TryAddSingleton(TimeProvider.System);

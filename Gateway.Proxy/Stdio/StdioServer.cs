@@ -4,7 +4,7 @@ using Gateway.Contracts;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Stdio;

@@ -6,15 +6,15 @@ using Gateway.HealthMonitor.Leadership;
 using Gateway.HealthMonitor.Monitoring;
 using Gateway.HealthMonitor.Tests.Fixtures;
 using Gateway.HealthMonitor.Transitions;
-using Gateway.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.HealthMonitor.Tests;
 
 /// <summary>The monitor's decisions on virtual time, without Redis or the bus: what gets queued for publication.</summary>
 public sealed class AuthoritativeBreakersTests : IDisposable
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly LeadershipState _leadership = new("monitor-test");
     private readonly PendingTransitions _pending = new();
     private readonly AuthoritativeBreakers _breakers;

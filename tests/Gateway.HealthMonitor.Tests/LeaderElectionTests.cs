@@ -7,6 +7,7 @@ using Gateway.HealthMonitor.Tests.Fixtures;
 using Gateway.HealthMonitor.Transitions;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Gateway.HealthMonitor.Tests;
@@ -16,7 +17,7 @@ public sealed class LeaderElectionTests(GarnetServer garnet) : IClassFixture<Gar
 {
     private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N");
     private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(garnet.ConnectionString);
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     public void Dispose() => _redis.Dispose();
 

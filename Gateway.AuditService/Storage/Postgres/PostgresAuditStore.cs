@@ -14,9 +14,13 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
 
-    public PostgresAuditStore(string connectionString, TimeProvider time)
+    /// <summary>
+    /// The store is its data source's only user and disposes it with itself; in a host the container disposes the
+    /// data source once more afterwards, which is a no-op for a disposed one.
+    /// </summary>
+    public PostgresAuditStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = dataSource;
         _time = time;
         Queries = new AuditQueries(async ct => await _dataSource.OpenConnectionAsync(ct), id => id);
     }

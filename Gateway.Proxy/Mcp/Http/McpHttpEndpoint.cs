@@ -8,7 +8,7 @@ using System.Threading.Channels;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Pipeline;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Mcp.Http;

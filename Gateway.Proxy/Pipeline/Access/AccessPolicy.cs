@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using Gateway.Contracts.Configuration;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Pipeline.Access;

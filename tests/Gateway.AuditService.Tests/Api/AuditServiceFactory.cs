@@ -1,7 +1,7 @@
 using Gateway.AuditService.Ingestion;
 using Gateway.AuditService.Storage;
 using Gateway.AuditService.Tests.Infrastructure;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

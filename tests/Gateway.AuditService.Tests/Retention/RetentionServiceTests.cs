@@ -1,16 +1,16 @@
 using Gateway.AuditService.Retention;
 using Gateway.AuditService.Storage;
 using Gateway.AuditService.Tests.Infrastructure;
-using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.AuditService.Tests.Retention;
 
 public sealed class RetentionServiceTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _folder = new();
-    private readonly ManualTimeProvider _time = new(SampleEvents.Epoch);
+    private readonly FakeTimeProvider _time = new(SampleEvents.Epoch);
     private IAuditStore _store = null!;
 
     public async Task InitializeAsync()

@@ -1,12 +1,12 @@
 using Gateway.Contracts.Circuit;
 using Gateway.Contracts.Configuration;
-using Gateway.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Contracts.Tests.Circuit;
 
 public sealed class CircuitBreakerStateMachineTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     private CircuitBreakerStateMachine Create(CircuitBreakerOptions? options = null) =>
         new((options ?? new CircuitBreakerOptions { ConsecutiveFailures = 3 }).Resolve(), _time);

@@ -1,4 +1,4 @@
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -1,7 +1,8 @@
 using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Pipeline.RateLimiting;
-using Gateway.Testing;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
+using StackExchange.Redis.Profiling;
 
 namespace Gateway.IntegrationTests.Pipeline;
 
@@ -20,12 +21,12 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
     public async Task A_busy_client_spends_leased_tokens_with_one_Redis_call_per_lease_not_per_call()
     {
         using var redis = infrastructure.ConnectRedis();
-        var profiler = new WholeTestProfiler();
-        redis.RegisterProfiler(profiler);
-        redis.BeginProfiling(profiler);
+        // One session for the whole test records every command of the connection, whichever call or thread sends it.
+        var profiling = new ProfilingSession();
+        redis.RegisterProfiler(() => profiling);
         var leases = new SharedTokenLeases(new RedisTokenBuckets(redis),
             new RateLimitOptions { ClientBurst = 1000, ClientPerSecond = NoRefill, ToolBurst = 1000, ToolPerSecond = NoRefill },
-            new RateLimitingOptions { MaxLeaseShare = 0.1 }, new ManualTimeProvider());
+            new RateLimitingOptions { MaxLeaseShare = 0.1 }, new FakeTimeProvider());
         var client = NewClient();
 
         var verdicts = new List<RateLimitVerdict>();
@@ -37,7 +38,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
         Assert.All(verdicts, v => Assert.Equal((true, true), (v.Allowed, v.Shared)));
         // Leases double while they are used up within the window (1, 2, 4 … 64, then 100 = a tenth of the burst):
         // about a dozen round trips for 300 calls.
-        var scripts = redis.FinishProfiling(profiler).Count(c => c.Command.StartsWith("EVAL", StringComparison.Ordinal));
+        var scripts = profiling.FinishProfiling().Count(c => c.Command.StartsWith("EVAL", StringComparison.Ordinal));
         Assert.InRange(scripts, 5, 15);
     }
 
@@ -48,7 +49,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
         using var redisB = infrastructure.ConnectRedis();
         var limits = new RateLimitOptions { ClientBurst = 50, ClientPerSecond = NoRefill, ToolBurst = 50, ToolPerSecond = NoRefill };
         var options = new RateLimitingOptions { MaxLeaseShare = 0.5 };
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var replicaA = new SharedTokenLeases(new RedisTokenBuckets(redisA), limits, options, time);
         var replicaB = new SharedTokenLeases(new RedisTokenBuckets(redisB), limits, options, time);
         var client = NewClient();
@@ -71,7 +72,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
     public async Task Leased_tokens_not_spent_within_the_lease_lifetime_are_dropped()
     {
         using var redis = infrastructure.ConnectRedis();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var options = new RateLimitingOptions { MaxLeaseShare = 1, LeaseLifetime = TimeSpan.FromSeconds(1) };
         var leases = new SharedTokenLeases(new RedisTokenBuckets(redis),
             new RateLimitOptions { ClientBurst = 7, ClientPerSecond = NoRefill, ToolBurst = 7, ToolPerSecond = NoRefill }, options, time);
@@ -94,7 +95,7 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
     public async Task A_quiet_pair_loses_its_lease_at_the_sweep_once_it_holds_nothing_to_spend_and_a_busy_one_keeps_it()
     {
         using var redis = infrastructure.ConnectRedis();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var options = new RateLimitingOptions { MaxLeaseShare = 0.1, LeaseLifetime = TimeSpan.FromSeconds(1) };
         var leases = new SharedTokenLeases(new RedisTokenBuckets(redis),
             new RateLimitOptions { ClientBurst = 1000, ClientPerSecond = NoRefill, ToolBurst = 1000, ToolPerSecond = NoRefill }, options, time);
@@ -131,10 +132,4 @@ public sealed class SharedTokenLeasesTests(PipelineInfrastructureFixture infrast
     }
 
     private static string NewClient() => "client-" + Guid.NewGuid().ToString("N");
-
-    /// <summary>Records every command of the connection, whichever call or thread sends it.</summary>
-    private sealed class WholeTestProfiler : IProfiler
-    {
-        public object GetContext() => this;
-    }
 }

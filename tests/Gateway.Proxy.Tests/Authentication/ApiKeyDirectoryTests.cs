@@ -1,6 +1,6 @@
 using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Tests.Pipeline;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Proxy.Tests.Authentication;

@@ -2,8 +2,8 @@ using Gateway.Contracts.Circuit;
 using Gateway.Contracts.Configuration;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Circuit;
-using Gateway.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Proxy.Tests.Circuit;
 
@@ -11,7 +11,7 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
 {
     private static readonly TimeSpan Break = TimeSpan.FromSeconds(5);
 
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly ListLogger<CircuitBreakerRegistry> _logger = new();
     private readonly TestOptionsMonitor<GatewayOptions> _options = new(CircuitTestConfig.TwoBackends());
     private readonly CircuitBreakerRegistry _registry;

@@ -41,7 +41,7 @@ public sealed class ProxyFactory(string redis, string keyPrefix, bool withBacken
 
         builder.ConfigureTestServices(services =>
         {
-            // The proxy's composition root owns AddGatewayRedis/AddGatewayMessaging; the gate only needs these two.
+            // The proxy's composition root owns AddRedisClient/AddGatewayMessaging; the gate only needs these two.
             services.RemoveAll<IConnectionMultiplexer>();
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
             services.AddMassTransitTestHarness();

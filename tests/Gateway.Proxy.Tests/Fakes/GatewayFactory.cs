@@ -22,7 +22,7 @@ internal sealed class GatewayFactory(
             ["Gateway:AnonymousClientId"] = "anonymous",
             ["Gateway:AnonymousRoles:0"] = "user",
             ["Gateway:Clients:0:Id"] = "agent-1",
-            ["Gateway:Clients:0:KeySha256"] = Gateway.ServiceDefaults.Authentication.GatewayAuth.HashKey("key-1"),
+            ["Gateway:Clients:0:KeySha256"] = Gateway.Authentication.GatewayAuth.HashKey("key-1"),
             ["Gateway:Clients:0:Roles:0"] = "user",
             ["Gateway:Roles:user:Tools:0"] = "*",
             ["Gateway:Roles:user:Resources:0"] = "*",

@@ -2,8 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Gateway.Contracts;
 using Gateway.Proxy.Tests.Fakes;
-using Gateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Proxy.Tests.Mcp;
 
@@ -76,7 +76,7 @@ public sealed class StreamableHttpTests : IAsyncLifetime
     {
         var settings = GatewayFactory.Settings(("alpha", _backend.Url));
         settings["Gateway:Mcp:SessionIdleTimeout"] = "00:01:00";
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         await using var gateway = new GatewayFactory(settings, services: s => s.AddSingleton<TimeProvider>(time));
         var client = new McpTestClient(gateway.CreateClient());
         await client.InitializeAsync();
@@ -296,7 +296,7 @@ public sealed class StreamableHttpTests : IAsyncLifetime
     {
         var settings = GatewayFactory.Settings(("alpha", _backend.Url));
         settings.Remove("Gateway:AnonymousClientId");
-        settings["Gateway:Clients:0:KeySha256"] = Gateway.ServiceDefaults.Authentication.GatewayAuth.HashKey("secret-key");
+        settings["Gateway:Clients:0:KeySha256"] = Gateway.Authentication.GatewayAuth.HashKey("secret-key");
         await using var gateway = new GatewayFactory(settings);
         var client = new McpTestClient(gateway.CreateClient());
         const string initialize = """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}""";

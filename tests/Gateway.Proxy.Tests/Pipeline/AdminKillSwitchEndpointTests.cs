@@ -5,7 +5,7 @@ using Gateway.Contracts;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Pipeline;
-using Gateway.ServiceDefaults.Authentication;
+using Gateway.Authentication;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Pipeline.RateLimiting;
-using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Proxy.Tests.Pipeline;
 
@@ -10,7 +10,7 @@ public sealed class CallRateLimiterTests
     [Fact]
     public async Task Every_sweep_interval_the_buckets_of_quiet_pairs_are_dropped()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         // Buckets that refill within a microsecond: full again as soon as the calls are over.
         var gateway = new GatewayOptions
         {

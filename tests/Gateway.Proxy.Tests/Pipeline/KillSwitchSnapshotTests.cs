@@ -1,8 +1,8 @@
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Pipeline.KillSwitches;
-using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Proxy.Tests.Pipeline;
 
@@ -47,7 +47,7 @@ public sealed class KillSwitchSnapshotTests
     public async Task StateKeepsItsLastSnapshotWhenTheStoreCannotBeRead()
     {
         var store = new FlakyStore();
-        using var state = new KillSwitchState(store, Options.Create(new KillSwitchOptions()), new ManualTimeProvider(), NullLogger<KillSwitchState>.Instance);
+        using var state = new KillSwitchState(store, Options.Create(new KillSwitchOptions()), new FakeTimeProvider(), NullLogger<KillSwitchState>.Instance);
         await store.SetAsync(new KillSwitch(KillSwitchScope.Global, "", "ops", null, At), CancellationToken.None);
         Assert.True(await state.RefreshAsync(CancellationToken.None));
 

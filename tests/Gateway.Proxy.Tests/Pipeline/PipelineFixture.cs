@@ -8,10 +8,10 @@ using Gateway.Proxy.Pipeline.Access;
 using Gateway.Proxy.Pipeline.KillSwitches;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Proxy.Pipeline.Shutdown;
-using Gateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Proxy.Tests.Pipeline;
 
@@ -57,7 +57,7 @@ internal sealed class PipelineFixture : IDisposable
 
     public CircuitBreakerRegistry Circuits { get; }
 
-    public ManualTimeProvider Time { get; } = new();
+    public FakeTimeProvider Time { get; } = new();
 
     public AuditRecorder Audit { get; }
 

@@ -3,23 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Gateway.ServiceDefaults.Messaging;
-
-/// <summary>Retry policy for every consumer of the service. Bound from <c>Gateway:Messaging</c>.</summary>
-public sealed class MessagingOptions
-{
-    /// <summary>Immediate redeliveries in memory before a message goes to the error queue. Default: 3.</summary>
-    public int RetryCount { get; set; } = 3;
-
-    /// <summary>First retry interval; later ones grow exponentially up to <see cref="RetryMaxInterval"/>. Default: 200 ms.</summary>
-    public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>Longest retry interval. Default: 5 s.</summary>
-    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Messages fetched ahead per consumer. Default: 0 (MassTransit's default).</summary>
-    public int PrefetchCount { get; set; }
-}
+namespace Gateway.Messaging;
 
 public static class MessagingExtensions
 {
@@ -72,18 +56,5 @@ public static class MessagingExtensions
             host.StopTimeout = TimeSpan.FromSeconds(10);
         });
         return builder;
-    }
-
-    /// <summary>
-    /// Gives a consumer a queue of this replica's own, named after <paramref name="instanceId"/> and deleted when the
-    /// replica disconnects: every replica then receives every message, where a shared queue would hand each message
-    /// to one of them. The bus declares, starts, re-declares after a broker restart and stops the queue with itself.
-    /// </summary>
-    public static void PerInstance(this IEndpointRegistrationConfigurator endpoint, string instanceId)
-    {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        endpoint.InstanceId = instanceId;
-        endpoint.Temporary = true;
     }
 }

@@ -2,41 +2,12 @@ using System.Collections.Frozen;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using Gateway.Contracts;
 using Gateway.Contracts.Configuration;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.ServiceDefaults.Authentication;
-
-/// <summary>Names shared by every service that authenticates gateway clients.</summary>
-public static class GatewayAuth
-{
-    public const string Scheme = "ApiKey";
-    public const string ClientIdClaim = "gateway:client_id";
-    public const string AnonymousClaim = "gateway:anonymous";
-    public const string AdminRole = "admin";
-    public const string AuditorRole = "auditor";
-
-    /// <summary>Policy for admin APIs (kill switch, isolate/reset).</summary>
-    public const string AdminPolicy = "admin";
-
-    /// <summary>Policy for reading the audit log: auditors and admins.</summary>
-    public const string AuditorPolicy = "auditor";
-
-    /// <summary>Lower-case hex SHA-256 of an API key, as stored in <see cref="ClientOptions.KeySha256"/>.</summary>
-    public static string HashKey(string apiKey) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
-
-    public static string? GetClientId(this ClaimsPrincipal principal) => principal.FindFirst(ClientIdClaim)?.Value;
-}
+namespace Gateway.Authentication;
 
 /// <summary>
 /// Maps API keys to configured clients. Keys are compared by their SHA-256, so configuration never holds a key; the
@@ -172,69 +143,5 @@ public sealed class ApiKeyDirectory : IDisposable
             string.IsNullOrWhiteSpace(options.AnonymousClientId)
                 ? null
                 : Entry.For(null, options.AnonymousClientId, options.AnonymousRoles.ToArray(), anonymous: true));
-    }
-}
-
-/// <summary>
-/// ASP.NET Core authentication for gateway clients. Failures are answered as JSON-RPC errors
-/// (<see cref="GatewayErrorCodes.Unauthenticated"/>, <see cref="GatewayErrorCodes.Forbidden"/>) so MCP clients and
-/// admin tools see the same shape everywhere.
-/// </summary>
-public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
-    UrlEncoder encoder,
-    ApiKeyDirectory directory)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-{
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => directory.Authenticate(Request.Headers);
-
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteErrorAsync(Context, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated,
-            "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'.");
-
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteErrorAsync(Context, StatusCodes.Status403Forbidden, GatewayErrorCodes.Forbidden,
-            "The caller's roles do not allow this operation.");
-
-    /// <summary>Writes <c>{"jsonrpc":"2.0","id":null,"error":{"code":..,"message":..}}</c> with the status code.</summary>
-    public static async Task WriteErrorAsync(HttpContext context, int statusCode, int code, string message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        context.Response.StatusCode = statusCode;
-        context.Response.ContentType = "application/json";
-        if (statusCode == StatusCodes.Status401Unauthorized)
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-        }
-
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        writer.WriteString("jsonrpc", "2.0");
-        writer.WriteNull("id");
-        writer.WriteStartObject("error");
-        writer.WriteNumber("code", code);
-        writer.WriteString("message", message);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
-}
-
-public static class ApiKeyAuthenticationExtensions
-{
-    /// <summary>
-    /// Registers API-key authentication against <see cref="GatewayOptions.Clients"/> as the default scheme, and the
-    /// <see cref="GatewayAuth.AdminPolicy"/> and <see cref="GatewayAuth.AuditorPolicy"/> authorization policies.
-    /// </summary>
-    public static TBuilder AddGatewayApiKeyAuthentication<TBuilder>(this TBuilder builder)
-        where TBuilder : IHostApplicationBuilder
-    {
-        builder.Services.AddSingleton<ApiKeyDirectory>();
-        builder.Services.AddAuthentication(GatewayAuth.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(GatewayAuth.Scheme, null);
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(GatewayAuth.AdminPolicy, policy => policy.RequireRole(GatewayAuth.AdminRole))
-            .AddPolicy(GatewayAuth.AuditorPolicy, policy => policy.RequireRole(GatewayAuth.AuditorRole, GatewayAuth.AdminRole));
-        return builder;
     }
 }
