@@ -3,6 +3,7 @@ using Gateway.AppHost.Backends;
 using Gateway.AppHost.Configuration;
 using Gateway.AppHost.GatewayState;
 using Gateway.AppHost.Infrastructure;
+using Gateway.AppHost.Supervision;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var run = RunDirectory.Create(builder);
@@ -26,14 +27,16 @@ var healthMonitor = builder.AddProject<Projects.Gateway_HealthMonitor>("healthmo
     .WithReference(redis).WaitFor(redis)
     .WithReference(messaging).WaitFor(messaging)
     .WaitFor(everything)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnCrash();
 
 var audit = builder.AddProject<Projects.Gateway_AuditService>("audit")
     .WithHttpEndpoint(port: 5082)
     .WithGatewayConfiguration(gatewayConfig)
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(auditDb).WaitFor(auditDb)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnCrash();
 
 var proxy = builder.AddProject<Projects.Gateway_Proxy>("proxy")
     .WithHttpEndpoint(port: 5080)
@@ -48,7 +51,8 @@ var proxy = builder.AddProject<Projects.Gateway_Proxy>("proxy")
     // Each replica spills undeliverable audit events to its own folder and replays them on restart.
     .WithEnvironment("Gateway__Audit__SpillDirectory", run.For("proxy-audit-spill"))
     .WithEnvironment(ProxyRuntime.Gen0SizeVariable, ProxyRuntime.Gen0Size)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnCrash();
 
 proxy.WithGatewayBackendsInDashboard(healthMonitor, adminKey, "everything", "everything-stdio");
 

@@ -1,4 +1,5 @@
 using Gateway.AppHost.Infrastructure;
+using Gateway.AppHost.Supervision;
 
 namespace Gateway.AppHost.Backends;
 
@@ -29,6 +30,7 @@ public static class McpServerBuilderExtensions
             .WithHttpEndpoint(env: "PORT", isProxied: false)
             .WithTcpHealthCheck("http")
             .WithIconName("Toolbox")
+            .WithRestartOnCrash()
             .ExcludeFromManifest();
     }
 

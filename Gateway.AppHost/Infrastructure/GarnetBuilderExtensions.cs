@@ -1,3 +1,4 @@
+using Gateway.AppHost.Supervision;
 using Microsoft.Extensions.Configuration;
 using System.Text.Json;
 
@@ -75,6 +76,7 @@ public static class GarnetBuilderExtensions
                 context.Args.Add(dataDirectory);
             })
             .WithTcpHealthCheck(GarnetResource.PrimaryEndpointName)
+            .WithRestartOnCrash()
             .WithIconName("Database");
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Gateway.AppHost.Supervision;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gateway.AppHost.Infrastructure;
@@ -54,7 +55,8 @@ public static class PostgresServerBuilderExtensions
                 context.Args.Add(data);
             })
             .OnBeforeResourceStarted((_, _, cancellationToken) => InitializeAsync(bin, dataDirectory, data, asRoot, cancellationToken))
-            .WithIconName("Database");
+            .WithIconName("Database")
+            .WithRestartOnCrash();
         return postgres.WithHealthCheck($"{name}_database", new DatabaseHealthCheck(bin, server));
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.AppHost.Supervision;
 
 namespace Gateway.AppHost.Infrastructure;
 
@@ -38,7 +39,8 @@ public static class RabbitMQNodeBuilderExtensions
             .WithEndpoint("tcp", Loopback, createIfNotExists: true);
         var epmdPort = epmd.Resource.GetEndpoint("tcp");
         epmd.WithEnvironment("ERL_EPMD_PORT", epmdPort.Property(EndpointProperty.TargetPort))
-            .WithTcpHealthCheck("tcp");
+            .WithTcpHealthCheck("tcp")
+            .WithRestartOnCrash();
 
         var node = new RabbitMQNodeResource(name, server, dataDirectory, password.Resource);
         return builder.AddResource(node)
@@ -68,6 +70,7 @@ public static class RabbitMQNodeBuilderExtensions
             })
             .OnBeforeResourceStarted((resource, _, cancellationToken) => WriteNodeFilesAsync(resource, dataDirectory, cancellationToken))
             .WithTcpHealthCheck(RabbitMQNodeResource.PrimaryEndpointName)
+            .WithRestartOnCrash()
             .WithReferenceRelationship(epmd)
             .WaitFor(epmd)
             .WithIconName("Mail");

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Testing.Aspire;
+
+/// <summary>A started model: clients for its services, its processes, and the dashboard's commands.</summary>
+public sealed class GatewayTestApp(DistributedApplication app, string adminKey) : IAsyncDisposable
+{
+    /// <summary>How long a whole model may take to start and become healthy on a busy 2-core machine.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    public DistributedApplication App { get; } = app;
+
+    public string AdminKey { get; } = adminKey;
+
+    public DistributedApplicationModel Model => App.Services.GetRequiredService<DistributedApplicationModel>();
+
+    public ResourceNotificationService Notifications => App.ResourceNotifications;
+
+    /// <summary>A client for the resource's http endpoint, with no API key.</summary>
+    public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    /// <summary>A client for the resource's http endpoint authenticated as the demo admin.</summary>
+    public HttpClient CreateAdminClient(string resource)
+    {
+        var client = CreateHttpClient(resource);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
+
+    public async Task<string?> GetConnectionStringAsync(string resource) => await App.GetConnectionStringAsync(resource);
+
+    /// <summary>Waits until every resource with a health check reports healthy.</summary>
+    public async Task WaitForAllHealthyAsync(CancellationToken cancellationToken)
+    {
+        var checkedResources = Model.Resources.Where(r => r.Annotations.OfType<HealthCheckAnnotation>().Any());
+        await Task.WhenAll(checkedResources.Select(r => Notifications.WaitForResourceHealthyAsync(r.Name, cancellationToken)));
+    }
+
+    public Task WaitForHealthyAsync(string resource, CancellationToken cancellationToken = default) =>
+        Notifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+
+    /// <summary>The resource's latest snapshot (of its single instance).</summary>
+    public async Task<CustomResourceSnapshot> SnapshotAsync(string resource, CancellationToken cancellationToken = default) =>
+        (await Notifications.WaitForResourceAsync(resource, _ => true, cancellationToken)).Snapshot;
+
+    /// <summary>
+    /// The operating-system process that does the resource's work: DCP's process id for an executable; for a
+    /// project, the service itself (DCP runs projects under a <c>dotnet run</c> wrapper whose child it is).
+    /// </summary>
+    public async Task<int?> ProcessIdAsync(string resource)
+    {
+        var snapshot = await SnapshotAsync(resource);
+        if (snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is not { } value
+            || !int.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture, out var pid)
+            || snapshot.State?.Text != KnownResourceStates.Running)
+        {
+            return null;
+        }
+
+        return Model.Resources.Single(r => r.Name == resource) is ProjectResource ? ProcessTree.Children(pid).FirstOrDefault(pid) : pid;
+    }
+
+    /// <summary>Sends SIGKILL to one process, as the OOM killer would.</summary>
+    public static void Kill(int pid)
+    {
+        using var process = Process.GetProcessById(pid);
+        process.Kill(entireProcessTree: false);
+    }
+
+    /// <summary>Runs a resource command (the dashboard's Start, Stop, Restart or one of the gateway's) and returns its result.</summary>
+    public Task<ExecuteCommandResult> ExecuteCommandAsync(string resource, string command, CancellationToken cancellationToken = default) =>
+        App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(Model.Resources.Single(r => r.Name == resource), command, cancellationToken);
+
+    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace Gateway.Testing.Aspire;
+
+/// <summary>Processes by parent, read from /proc: what a test kills, and what must be gone after disposal.</summary>
+public static class ProcessTree
+{
+    /// <summary>The direct children of <paramref name="pid"/>.</summary>
+    public static IReadOnlyList<int> Children(int pid) =>
+        [.. All().Where(p => p.ParentId == pid).Select(p => p.Id)];
+
+    /// <summary>Every process on the machine with its parent and command line.</summary>
+    public static IReadOnlyList<(int Id, int ParentId, string CommandLine)> All()
+    {
+        var list = new List<(int, int, string)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var id))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                // The command name in parentheses may itself hold spaces and parentheses: fields follow the last ')'.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ').Trim();
+                list.Add((id, int.Parse(fields[1], CultureInfo.InvariantCulture), commandLine));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone between listing and reading.
+            }
+        }
+
+        return list;
+    }
+}
