@@ -1,4 +1,4 @@
-using Gateway.ServiceDefaults.Configuration;
+using Gateway.Contracts.Configuration;
 using Gateway.ServiceDefaults.Health;
 using Gateway.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
