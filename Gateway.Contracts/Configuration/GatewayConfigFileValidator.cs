@@ -30,6 +30,6 @@ internal sealed class GatewayConfigFileValidator(IConfiguration configuration, J
         }
 
         var reason = LoadError is { } error ? error : $"it is missing or has no \"{GatewayOptions.SectionName}\" section";
-        return ValidateOptionsResult.Fail($"{GatewayOptions.SectionName}.ConfigFile: '{path}' gave no configuration: {reason}.");
+        return ValidateOptionsResult.Fail($"ConfigFile: The field {GatewayOptions.SectionName}.ConfigFile names '{path}', which gave no configuration: {reason}.");
     }
 }

@@ -71,7 +71,7 @@ public sealed class BackendOptions
     public string Name { get; set; } = "";
 
     /// <summary>Transport. Default: <see cref="BackendTransport.Http"/>.</summary>
-    [EnumDataType(typeof(BackendTransport))]
+    [EnumDataType(typeof(BackendTransport), ErrorMessage = "The field {0} must be Http or Stdio.")]
     public BackendTransport Transport { get; set; } = BackendTransport.Http;
 
     /// <summary>Streamable HTTP endpoint, absolute http(s); required for <see cref="BackendTransport.Http"/>.</summary>

@@ -6,9 +6,9 @@ namespace Gateway.Contracts.Configuration;
 /// <summary>
 /// Validates the whole gateway configuration: the per-field rules (<see cref="GatewayOptionsFieldValidator"/>) and
 /// the rules that span fields or items, which attributes cannot say: transport-dependent fields, absolute http(s)
-/// URLs, unique names, ids and keys, roles that exist, well-formed role names and globs, and break durations that
-/// do not exceed their maximum once defaults are applied. Every failure starts with its path, e.g.
-/// <c>Gateway.Backends[2].CircuitBreaker.BreakDuration</c>, so all of them can be fixed from one report.
+/// URLs, unique names, ids and key hashes, roles that exist, well-formed role names and globs, and break durations
+/// that do not exceed their maximum once defaults are applied. Every failure names its path, e.g.
+/// <c>Gateway.Backends[2].CircuitBreaker.BreakDuration</c>, and all are reported at once, so one report fixes them all.
 /// </summary>
 public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
@@ -20,7 +20,7 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        // The field rules get the section name, not the options name, so their paths read like the ones below.
+        // The field rules get the section name, not the options name, so their paths start like the ones below.
         var fields = _fields.Validate(Root, options);
         var errors = new List<string>();
         if (fields.Failed)
@@ -45,25 +45,25 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             var backend = options.Backends[i];
             if (backend is null)
             {
-                errors.Add($"{path}: is empty.");
+                Report(errors, "Backends", path, "is empty.");
                 continue;
             }
 
             if (!string.IsNullOrEmpty(backend.Name) && !names.Add(backend.Name))
             {
-                errors.Add($"{path}.Name: '{backend.Name}' is already the name of another backend (names compare ignoring case).");
+                Report(errors, "Name", $"{path}.Name", $"'{backend.Name}' is already the name of another backend (names compare ignoring case).");
             }
 
             switch (backend.Transport)
             {
                 case BackendTransport.Http when backend.Url is null:
-                    errors.Add($"{path}.Url: is required for an Http backend.");
+                    Report(errors, "Url", $"{path}.Url", "is required for an Http backend.");
                     break;
                 case BackendTransport.Http:
-                    ValidateHttpUrl($"{path}.Url", backend.Url, errors);
+                    ValidateHttpUrl("Url", $"{path}.Url", backend.Url, errors);
                     break;
                 case BackendTransport.Stdio when string.IsNullOrWhiteSpace(backend.Command):
-                    errors.Add($"{path}.Command: is required for a Stdio backend.");
+                    Report(errors, "Command", $"{path}.Command", "is required for a Stdio backend.");
                     break;
             }
 
@@ -80,25 +80,25 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             var provider = options.Providers[i];
             if (provider is null)
             {
-                errors.Add($"{path}: is empty.");
+                Report(errors, "Providers", path, "is empty.");
                 continue;
             }
 
             if (!string.IsNullOrEmpty(provider.Name) && !names.Add(provider.Name))
             {
-                errors.Add($"{path}.Name: '{provider.Name}' is already the name of another provider (names compare ignoring case).");
+                Report(errors, "Name", $"{path}.Name", $"'{provider.Name}' is already the name of another provider (names compare ignoring case).");
             }
 
             if (provider.BaseUrl is not null)
             {
-                ValidateHttpUrl($"{path}.BaseUrl", provider.BaseUrl, errors);
+                ValidateHttpUrl("BaseUrl", $"{path}.BaseUrl", provider.BaseUrl, errors);
             }
 
             for (var m = 0; m < provider.Models.Count; m++)
             {
                 if (string.IsNullOrWhiteSpace(provider.Models[m]))
                 {
-                    errors.Add($"{path}.Models[{m}]: is empty.");
+                    Report(errors, "Models", $"{path}.Models[{m}]", "is empty.");
                 }
             }
 
@@ -113,18 +113,18 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             var path = $"{Root}.Roles[{role}]";
             if (!RoleName().IsMatch(role))
             {
-                errors.Add($"{path}: the role name must match {RoleOptions.NamePattern}.");
+                Report(errors, "Roles", path, $"has a name that does not match the regular expression '{RoleOptions.NamePattern}'.");
             }
 
             if (grants is null)
             {
-                errors.Add($"{path}: is empty.");
+                Report(errors, "Roles", path, "is empty.");
                 continue;
             }
 
-            ValidateGlobs($"{path}.Tools", grants.Tools, errors);
-            ValidateGlobs($"{path}.Resources", grants.Resources, errors);
-            ValidateGlobs($"{path}.Prompts", grants.Prompts, errors);
+            ValidateGlobs("Tools", $"{path}.Tools", grants.Tools, errors);
+            ValidateGlobs("Resources", $"{path}.Resources", grants.Resources, errors);
+            ValidateGlobs("Prompts", $"{path}.Prompts", grants.Prompts, errors);
         }
     }
 
@@ -138,60 +138,62 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             var client = options.Clients[i];
             if (client is null)
             {
-                errors.Add($"{path}: is empty.");
+                Report(errors, "Clients", path, "is empty.");
                 continue;
             }
 
             if (!string.IsNullOrEmpty(client.Id) && !ids.Add(client.Id))
             {
-                errors.Add($"{path}.Id: '{client.Id}' is already the id of another client.");
+                Report(errors, "Id", $"{path}.Id", $"'{client.Id}' is already the id of another client.");
             }
 
-            // Two clients with one key would make the second unreachable: the key alone says who calls.
+            // Two clients with one key would leave the second unreachable: the key alone says who calls.
             if (!string.IsNullOrEmpty(client.KeySha256) && !keys.Add(client.KeySha256))
             {
-                errors.Add($"{path}.KeySha256: is already the key hash of another client.");
+                Report(errors, "KeySha256", $"{path}.KeySha256", "is already the key hash of another client.");
             }
 
-            ValidateRoleReferences($"{path}.Roles", client.Roles, options, errors);
+            ValidateRoleReferences("Roles", $"{path}.Roles", client.Roles, options, errors);
         }
 
-        ValidateRoleReferences($"{Root}.AnonymousRoles", options.AnonymousRoles, options, errors);
+        ValidateRoleReferences("AnonymousRoles", $"{Root}.AnonymousRoles", options.AnonymousRoles, options, errors);
     }
 
-    private static void ValidateRoleReferences(string path, List<string> roles, GatewayOptions options, List<string> errors)
+    private static void ValidateRoleReferences(string member, string path, List<string> roles, GatewayOptions options, List<string> errors)
     {
         for (var r = 0; r < roles.Count; r++)
         {
             var role = roles[r];
             if (string.IsNullOrEmpty(role))
             {
-                errors.Add($"{path}[{r}]: is empty.");
+                Report(errors, member, $"{path}[{r}]", "is empty.");
             }
             else if (!options.Roles.ContainsKey(role) && !GatewayOptions.BuiltInRoles.Contains(role))
             {
-                errors.Add($"{path}[{r}]: role '{role}' is neither in Gateway.Roles nor built in ({string.Join(", ", GatewayOptions.BuiltInRoles)}).");
+                Report(errors, member, $"{path}[{r}]",
+                    $"names role '{role}', which is neither in {Root}.Roles nor built in ({string.Join(", ", GatewayOptions.BuiltInRoles)}).");
             }
         }
     }
 
-    private static void ValidateGlobs(string path, List<string> globs, List<string> errors)
+    private static void ValidateGlobs(string member, string path, List<string> globs, List<string> errors)
     {
         for (var g = 0; g < globs.Count; g++)
         {
             var glob = globs[g];
             if (string.IsNullOrEmpty(glob) || glob.Length > MaxGlobLength || glob.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             {
-                errors.Add($"{path}[{g}]: '{glob}' is not a glob: 1 to {MaxGlobLength} characters, no whitespace or control characters.");
+                Report(errors, member, $"{path}[{g}]",
+                    $"is not a glob: 1 to {MaxGlobLength} characters, no whitespace or control characters (was '{glob}').");
             }
         }
     }
 
-    private static void ValidateHttpUrl(string path, Uri url, List<string> errors)
+    private static void ValidateHttpUrl(string member, string path, Uri url, List<string> errors)
     {
         if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
-            errors.Add($"{path}: '{url}' is not an absolute http or https URL.");
+            Report(errors, member, path, $"must be an absolute http or https URL (was '{url}').");
         }
     }
 
@@ -206,9 +208,14 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
         var resolved = breaker.Resolve(defaults);
         if (resolved.MaxBreakDuration < resolved.BreakDuration)
         {
-            errors.Add($"{path}.MaxBreakDuration: {resolved.MaxBreakDuration} is shorter than BreakDuration {resolved.BreakDuration}.");
+            Report(errors, "MaxBreakDuration", $"{path}.MaxBreakDuration",
+                $"must not be shorter than BreakDuration, defaults applied (was {resolved.MaxBreakDuration} < {resolved.BreakDuration}).");
         }
     }
+
+    /// <summary>In the shape of the generated rules' failures (<c>Member: The field Path ...</c>), so a report reads as one list.</summary>
+    private static void Report(List<string> errors, string member, string path, string problem) =>
+        errors.Add($"{member}: The field {path} {problem}");
 
     [GeneratedRegex(RoleOptions.NamePattern)]
     private static partial Regex RoleName();
