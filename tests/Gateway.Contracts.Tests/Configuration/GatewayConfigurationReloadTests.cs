@@ -83,7 +83,7 @@ public sealed class GatewayConfigurationReloadTests : IDisposable
         using var host = await StartAsync();
         var monitor = host.Services.GetRequiredService<IOptionsMonitor<GatewayOptions>>();
 
-        File.WriteAllText(FilePath, """{ "Gateway": { "Backends": [ """);
+        Replace("""{ "Gateway": { "Backends": [ """);
         var report = await WaitForConfigHealthAsync(host, HealthStatus.Degraded);
 
         Assert.Equal("alpha", Assert.Single(monitor.CurrentValue.Backends).Name);
@@ -91,10 +91,33 @@ public sealed class GatewayConfigurationReloadTests : IDisposable
         Assert.Contains(errors, e => e.Contains("Gateway.ConfigFile", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_deleted_file_keeps_the_last_good_configuration()
+    {
+        WriteGateway(GoodBackend);
+        using var host = await StartAsync();
+        var monitor = host.Services.GetRequiredService<IOptionsMonitor<GatewayOptions>>();
+
+        File.Delete(FilePath);
+        var report = await WaitForConfigHealthAsync(host, HealthStatus.Degraded);
+
+        Assert.Equal("alpha", Assert.Single(monitor.CurrentValue.Backends).Name);
+        var errors = Assert.IsAssignableFrom<IReadOnlyList<string>>(report.Data["errors"]);
+        Assert.Contains(errors, e => e.Contains("missing", StringComparison.Ordinal));
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private void WriteGateway(params string[] backends) =>
-        File.WriteAllText(FilePath, $$"""{ "Gateway": { "Backends": [ {{string.Join(", ", backends)}} ] } }""");
+        Replace($$"""{ "Gateway": { "Backends": [ {{string.Join(", ", backends)}} ] } }""");
+
+    /// <summary>Replaces the file in one step, so the watcher never reloads a half-written one.</summary>
+    private void Replace(string content)
+    {
+        var next = FilePath + ".next";
+        File.WriteAllText(next, content);
+        File.Move(next, FilePath, overwrite: true);
+    }
 
     private IHost Build()
     {
