@@ -120,7 +120,7 @@ public sealed class ProviderOptions
     [Required]
     public Uri? BaseUrl { get; set; }
 
-    /// <summary>Models served by this provider; the request's <c>model</c> picks the provider.</summary>
+    /// <summary>Models served by this provider, none empty; the request's <c>model</c> picks the provider.</summary>
     public List<string> Models { get; set; } = [];
 
     /// <summary>Name of the configuration key that holds this provider's API key (never the key itself).</summary>
