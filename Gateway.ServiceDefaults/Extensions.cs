@@ -1,4 +1,4 @@
-using Gateway.ServiceDefaults.Configuration;
+using Gateway.Contracts.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;

@@ -1,39 +1,49 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Contracts.Configuration;
 
 /// <summary>
 /// The gateway's own settings, shared by every service. Bound from the <c>Gateway</c> section, which by default
 /// comes from <c>gateway.json</c> (path in <c>Gateway:ConfigFile</c>), reloaded when the file changes.
+/// The attributes here are the per-field rules, nested items included; <see cref="GatewayOptionsValidator"/> checks
+/// them and the rules that span fields or items.
 /// </summary>
 public sealed class GatewayOptions
 {
     public const string SectionName = "Gateway";
 
+    /// <summary>Roles every service knows without a <see cref="Roles"/> entry: admin APIs and audit read.</summary>
+    public static readonly IReadOnlyList<string> BuiltInRoles = ["admin", "auditor"];
+
     /// <summary>MCP servers the proxy fronts, by name.</summary>
+    [ValidateEnumeratedItems]
     public List<BackendOptions> Backends { get; set; } = [];
 
     /// <summary>LLM providers behind <c>/v1/chat/completions</c>, by name.</summary>
+    [ValidateEnumeratedItems]
     public List<ProviderOptions> Providers { get; set; } = [];
 
     /// <summary>Clients that may call the gateway, each with an API key hash and roles.</summary>
+    [ValidateEnumeratedItems]
     public List<ClientOptions> Clients { get; set; } = [];
 
     /// <summary>Role name to what it may use. Built-in roles: <c>admin</c> (everything, plus admin APIs), <c>auditor</c> (audit read).</summary>
     public Dictionary<string, RoleOptions> Roles { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>When set, unauthenticated calls are accepted as this client id with <see cref="AnonymousRoles"/>. Default: none (401).</summary>
+    [RegularExpression(ClientOptions.IdPattern)]
     public string? AnonymousClientId { get; set; }
 
     /// <summary>Roles given to anonymous callers when <see cref="AnonymousClientId"/> is set.</summary>
     public List<string> AnonymousRoles { get; set; } = [];
 
     /// <summary>Token-bucket limits.</summary>
-    [Required]
+    [Required, ValidateObjectMembers]
     public RateLimitOptions RateLimits { get; set; } = new();
 
     /// <summary>Breaker thresholds used by every backend that does not set its own.</summary>
-    [Required]
+    [Required, ValidateObjectMembers]
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
     /// <summary>Whether audit events carry the raw call arguments (otherwise only their SHA-256). Default: false.</summary>
@@ -53,17 +63,21 @@ public enum BackendTransport
 /// <summary>One MCP server behind the gateway.</summary>
 public sealed class BackendOptions
 {
+    /// <summary>Letters, digits, <c>_</c> and <c>-</c>; at most 48.</summary>
+    public const string NamePattern = "^[a-zA-Z0-9_-]{1,48}$";
+
     /// <summary>Unique name; used in routing, breaker state, audit and the admin APIs.</summary>
-    [Required, RegularExpression("^[a-zA-Z0-9_-]{1,48}$")]
+    [Required, RegularExpression(NamePattern)]
     public string Name { get; set; } = "";
 
     /// <summary>Transport. Default: <see cref="BackendTransport.Http"/>.</summary>
+    [EnumDataType(typeof(BackendTransport), ErrorMessage = "The field {0} must be Http or Stdio.")]
     public BackendTransport Transport { get; set; } = BackendTransport.Http;
 
-    /// <summary>Streamable HTTP endpoint, for <see cref="BackendTransport.Http"/>.</summary>
+    /// <summary>Streamable HTTP endpoint, absolute http(s); required for <see cref="BackendTransport.Http"/>.</summary>
     public Uri? Url { get; set; }
 
-    /// <summary>Executable, for <see cref="BackendTransport.Stdio"/>.</summary>
+    /// <summary>Executable; required for <see cref="BackendTransport.Stdio"/>.</summary>
     public string? Command { get; set; }
 
     /// <summary>Arguments of <see cref="Command"/>.</summary>
@@ -79,7 +93,7 @@ public sealed class BackendOptions
     [RegularExpression("^[a-zA-Z0-9_-]{0,32}$")]
     public string? Prefix { get; set; }
 
-    /// <summary>Per-call timeout. Default: 30 s.</summary>
+    /// <summary>Per-call timeout, 10 ms to 1 h. Default: 30 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -87,52 +101,67 @@ public sealed class BackendOptions
     public bool Stateless { get; set; }
 
     /// <summary>HTTP path probed by the health monitor instead of an MCP <c>ping</c>, e.g. <c>/health</c>. Default: none (MCP ping).</summary>
+    [RegularExpression(@"^/\S*$")]
     public string? HealthPath { get; set; }
 
     /// <summary>Breaker thresholds for this backend; unset values fall back to <see cref="GatewayOptions.CircuitBreaker"/>.</summary>
+    [ValidateObjectMembers]
     public CircuitBreakerOptions? CircuitBreaker { get; set; }
 }
 
 /// <summary>One LLM provider behind <c>/v1/chat/completions</c> (OpenAI-compatible API).</summary>
 public sealed class ProviderOptions
 {
-    [Required, RegularExpression("^[a-zA-Z0-9_-]{1,48}$")]
+    /// <summary>Unique among providers; <see cref="BackendOptions.NamePattern"/>.</summary>
+    [Required, RegularExpression(BackendOptions.NamePattern)]
     public string Name { get; set; } = "";
 
-    /// <summary>Base URL of the OpenAI-compatible API.</summary>
+    /// <summary>Base URL of the OpenAI-compatible API, absolute http(s).</summary>
     [Required]
     public Uri? BaseUrl { get; set; }
 
-    /// <summary>Models served by this provider; the request's <c>model</c> picks the provider.</summary>
+    /// <summary>Models served by this provider, none empty; the request's <c>model</c> picks the provider.</summary>
     public List<string> Models { get; set; } = [];
 
     /// <summary>Name of the configuration key that holds this provider's API key (never the key itself).</summary>
     public string? ApiKeySetting { get; set; }
 
-    /// <summary>Per-call timeout. Default: 120 s.</summary>
+    /// <summary>Per-call timeout, 10 ms to 1 h. Default: 120 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Breaker thresholds for this provider; unset values fall back to <see cref="GatewayOptions.CircuitBreaker"/>.</summary>
+    [ValidateObjectMembers]
     public CircuitBreakerOptions? CircuitBreaker { get; set; }
 }
 
 /// <summary>A caller of the gateway.</summary>
 public sealed class ClientOptions
 {
-    /// <summary>Client id used in audit and rate limits.</summary>
-    [Required]
+    /// <summary>Letters, digits and <c>_ - . @ :</c>; at most 128. Client ids end up in audit records and rate-limit keys.</summary>
+    public const string IdPattern = "^[a-zA-Z0-9_.@:-]{1,128}$";
+
+    /// <summary>Unique client id used in audit and rate limits.</summary>
+    [Required, RegularExpression(IdPattern)]
     public string Id { get; set; } = "";
 
-    /// <summary>Lower-case hex SHA-256 of the API key. The key itself is never stored.</summary>
+    /// <summary>Lower-case hex SHA-256 of the API key, unique among clients. The key itself is never stored.</summary>
     [Required, RegularExpression("^[0-9a-f]{64}$")]
     public string KeySha256 { get; set; } = "";
 
-    /// <summary>Roles of this client.</summary>
+    /// <summary>Roles of this client: each a <see cref="GatewayOptions.Roles"/> key or one of <see cref="GatewayOptions.BuiltInRoles"/>.</summary>
     public List<string> Roles { get; set; } = [];
 }
 
-/// <summary>What a role may use. Patterns are globs (<c>*</c> any run, <c>?</c> one character) over the names clients see.</summary>
+/// <summary>
+/// What a role may use. Patterns are globs (<c>*</c> any run, <c>?</c> one character) over the names clients see:
+/// 1 to 256 characters, no whitespace or control characters.
+/// </summary>
 public sealed class RoleOptions
 {
+    /// <summary>Letters, digits and <c>_ - .</c>; at most 64. Applies to the role's key in <see cref="GatewayOptions.Roles"/>.</summary>
+    public const string NamePattern = "^[a-zA-Z0-9_.-]{1,64}$";
+
     public List<string> Tools { get; set; } = [];
 
     public List<string> Resources { get; set; } = [];
@@ -143,19 +172,19 @@ public sealed class RoleOptions
 /// <summary>Token-bucket rate limits, shared across replicas through Redis.</summary>
 public sealed class RateLimitOptions
 {
-    /// <summary>Calls per second each client may sustain. Default: 50.</summary>
+    /// <summary>Calls per second each client may sustain, 0.001 to 1 000 000. Default: 50.</summary>
     [Range(0.001, 1_000_000)]
     public double ClientPerSecond { get; set; } = 50;
 
-    /// <summary>Burst each client may spend at once. Default: 100.</summary>
+    /// <summary>Burst each client may spend at once, 1 to 1 000 000. Default: 100.</summary>
     [Range(1, 1_000_000)]
     public int ClientBurst { get; set; } = 100;
 
-    /// <summary>Calls per second each (client, tool) pair may sustain. Default: 20.</summary>
+    /// <summary>Calls per second each (client, tool) pair may sustain, 0.001 to 1 000 000. Default: 20.</summary>
     [Range(0.001, 1_000_000)]
     public double ToolPerSecond { get; set; } = 20;
 
-    /// <summary>Burst for each (client, tool) pair. Default: 40.</summary>
+    /// <summary>Burst for each (client, tool) pair, 1 to 1 000 000. Default: 40.</summary>
     [Range(1, 1_000_000)]
     public int ToolBurst { get; set; } = 40;
 }
@@ -166,32 +195,36 @@ public sealed class RateLimitOptions
 /// </summary>
 public sealed class CircuitBreakerOptions
 {
-    /// <summary>Consecutive failures that open the circuit. Default: 5.</summary>
+    /// <summary>Consecutive failures that open the circuit, 1 to 10 000. Default: 5.</summary>
     [Range(1, 10_000)]
     public int? ConsecutiveFailures { get; set; }
 
-    /// <summary>Failure ratio over the sampling window that opens the circuit. Default: 0.5.</summary>
+    /// <summary>Failure ratio over the sampling window that opens the circuit, 0.01 to 1. Default: 0.5.</summary>
     [Range(0.01, 1.0)]
     public double? FailureRatio { get; set; }
 
-    /// <summary>Calls needed in the sampling window before the ratio counts. Default: 20.</summary>
+    /// <summary>Calls needed in the sampling window before the ratio counts, 1 to 1 000 000. Default: 20.</summary>
     [Range(1, 1_000_000)]
     public int? MinimumThroughput { get; set; }
 
-    /// <summary>Sampling window for the failure ratio. Default: 30 s.</summary>
+    /// <summary>Sampling window for the failure ratio, 0.5 s to 1 day (as Polly's). Default: 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "1.00:00:00")]
     public TimeSpan? SamplingDuration { get; set; }
 
-    /// <summary>First break duration. Default: 5 s.</summary>
+    /// <summary>First break duration, 0.5 s to 1 day (as Polly's). Default: 5 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "1.00:00:00")]
     public TimeSpan? BreakDuration { get; set; }
 
-    /// <summary>Factor applied to the break duration on each repeated trip. Default: 2.</summary>
+    /// <summary>Factor applied to the break duration on each repeated trip, 1 to 100. Default: 2.</summary>
     [Range(1.0, 100.0)]
     public double? BreakDurationGrowth { get; set; }
 
-    /// <summary>Longest break duration. Default: 5 min.</summary>
+    /// <summary>Longest break duration, 0.5 s to 1 day, and no shorter than the (resolved) first one. Default: 5 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "1.00:00:00")]
     public TimeSpan? MaxBreakDuration { get; set; }
 
-    /// <summary>How long callers queued behind a half-open probe wait for its result. Default: 10 s.</summary>
+    /// <summary>How long callers queued behind a half-open probe wait for its result, 10 ms to 1 h. Default: 10 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan? ProbeWaitTimeout { get; set; }
 
     /// <summary>Values from this instance, falling back to <paramref name="defaults"/> and then to the documented defaults.</summary>

@@ -41,6 +41,8 @@ public sealed class AuditServiceFactory : WebApplicationFactory<Program>
         AddClient(builder, 0, "auditor-1", AuditorKey, GatewayAuth.AuditorRole);
         AddClient(builder, 1, "admin-1", AdminKey, GatewayAuth.AdminRole);
         AddClient(builder, 2, "agent-1", CallerKey, "user");
+        // The caller's role grants no audit access; it must exist, or the configuration is rejected.
+        builder.UseSetting("Gateway:Roles:user:Tools:0", "*");
         builder.ConfigureTestServices(services => services.AddMassTransitTestHarness(
             bus => bus.AddConsumer<AuditIngestConsumer>(typeof(AuditIngestConsumerDefinition))));
     }

@@ -45,6 +45,8 @@ public sealed class MonitorFactory(string redis, string keyPrefix, string instan
             ["Gateway:Clients:2:Id"] = "agent",
             ["Gateway:Clients:2:KeySha256"] = GatewayAuth.HashKey(AgentKey),
             ["Gateway:Clients:2:Roles:0"] = "agents",
+            // A role with no admin rights; it must exist, or the configuration is rejected.
+            ["Gateway:Roles:agents:Tools:0"] = "*",
         };
         foreach (var (key, value) in settings)
         {

@@ -126,6 +126,8 @@ public sealed class AdminKillSwitchEndpointTests : IClassFixture<AdminKillSwitch
             builder.UseSetting("Gateway:Clients:1:Id", "app");
             builder.UseSetting("Gateway:Clients:1:KeySha256", GatewayAuth.HashKey(AppKey));
             builder.UseSetting("Gateway:Clients:1:Roles:0", "reader");
+            // A role with no admin rights; it must exist, or the configuration is rejected.
+            builder.UseSetting("Gateway:Roles:reader:Tools:0", "*");
             builder.UseSetting("Gateway:Audit:SpillDirectory", _spillDirectory);
         }
 
