@@ -57,3 +57,6 @@ var proxy = builder.AddProject<Projects.Gateway_Proxy>("proxy")
 proxy.WithGatewayBackendsInDashboard(healthMonitor, adminKey, "everything", "everything-stdio");
 
 builder.Build().Run();
+
+/// <summary>Internal, unlike the public one the web SDK would generate: test projects see the services' own Program.</summary>
+internal sealed partial class Program;
