@@ -6,6 +6,11 @@ using Gateway.AppHost.Infrastructure;
 using Gateway.AppHost.Supervision;
 
 var builder = DistributedApplication.CreateBuilder(args);
+if (!Prerequisites.AreMet(builder, Console.Error))
+{
+    return 1;
+}
+
 var run = RunDirectory.Create(builder);
 
 var adminKey = builder.AddParameter("admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
@@ -57,6 +62,7 @@ var proxy = builder.AddProject<Projects.Gateway_Proxy>("proxy")
 proxy.WithGatewayBackendsInDashboard(healthMonitor, adminKey, "everything", "everything-stdio");
 
 builder.Build().Run();
+return 0;
 
 /// <summary>Internal, unlike the public one the web SDK would generate: test projects see the services' own Program.</summary>
 internal sealed partial class Program;

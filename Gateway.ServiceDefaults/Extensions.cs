@@ -22,6 +22,12 @@ public static class Extensions
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
 
+    /// <summary>
+    /// The User-Agent of the AppHost's dashboard feed (GatewayAdminApi.FeedUserAgent), which reads the gateway's state twice a second: traced, its
+    /// reads would bury every real call in the dashboard's traces. Its commands (isolate, kill switch) are traced.
+    /// </summary>
+    private const string DashboardFeedUserAgent = "Gateway.AppHost-state-feed";
+
     /// <summary>Tag of checks that only say the process is alive.</summary>
     private const string LiveTag = "live";
 
@@ -69,7 +75,7 @@ public static class Extensions
             .WithTracing(tracing => tracing
                 .AddSource(MassTransitTelemetryName, GatewayTelemetryPrefix + "*")
                 // Orchestrators probe these every few seconds; traced, they would drown the real calls.
-                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsHealthRequest(context.Request.Path))
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsHealthRequest(context.Request.Path) && !IsDashboardFeedRead(context.Request))
                 .AddHttpClientInstrumentation());
 
         builder.AddOpenTelemetryExporters();
@@ -113,6 +119,9 @@ public static class Extensions
         });
         return app;
     }
+
+    private static bool IsDashboardFeedRead(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Headers.UserAgent.ToString() == DashboardFeedUserAgent;
 
     private static bool IsHealthRequest(PathString path) =>
         path.StartsWithSegments(HealthEndpointPath, StringComparison.OrdinalIgnoreCase)

@@ -6,6 +6,9 @@ namespace Gateway.AppHost.Backends;
 public static class McpServerBuilderExtensions
 {
     /// <summary>The official "everything" MCP server in the repository's npm peers.</summary>
+    /// <summary>Node.js, as found on PATH; <c>AppHost:NodePath</c> overrides it.</summary>
+    public const string DefaultNodeCommand = "node";
+
     public const string EverythingServerScript = "peers/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
 
     /// <summary>Preloaded into every demo MCP server: a server that calls listen(port) without a host would listen on every interface.</summary>
@@ -20,13 +23,8 @@ public static class McpServerBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var root = RepositoryRoot.Path;
         var script = Path.Combine(root, EverythingServerScript);
-        if (builder.ExecutionContext.IsRunMode)
-        {
-            Prerequisites.Require(Prerequisites.IsOnPath("node"), "Node.js is not installed: run `sudo apt-get install -y nodejs npm` (Node 20 or newer), or `./gateway up`.");
-            Prerequisites.Require(File.Exists(script), $"The npm peers are not installed ({script} not found): run `npm ci --prefix peers`, or `./gateway up`.");
-        }
-
-        return builder.AddExecutable(name, "node", root, "--require", Path.Combine(root, LoopbackPreload), script, "streamableHttp")
+        var node = builder.Configuration["AppHost:NodePath"] ?? DefaultNodeCommand;
+        return builder.AddExecutable(name, node, root, "--require", Path.Combine(root, LoopbackPreload), script, "streamableHttp")
             .WithHttpEndpoint(env: "PORT", isProxied: false)
             .WithTcpHealthCheck("http")
             .WithIconName("Toolbox")

@@ -17,6 +17,9 @@ public sealed class GatewayAdminApi(EndpointReference healthMonitor, EndpointRef
 
     public const string HeaderName = "X-Api-Key";
 
+    /// <summary>The User-Agent of the dashboard feed's reads, which the services leave out of their traces.</summary>
+    public const string FeedUserAgent = "Gateway.AppHost-state-feed";
+
     /// <summary>The actor's reason recorded in the audit log for actions taken from the dashboard.</summary>
     public const string DashboardReason = "from the Aspire dashboard";
 
@@ -35,6 +38,8 @@ public sealed class GatewayAdminApi(EndpointReference healthMonitor, EndpointRef
     {
         ArgumentNullException.ThrowIfNull(target);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(target.Url), path));
+        // Matches the services' trace filter (ServiceDefaults): the feed's reads are not traced.
+        request.Headers.UserAgent.ParseAdd(FeedUserAgent);
         await AuthenticateAsync(request, cancellationToken);
         using var response = await Http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();

@@ -21,10 +21,6 @@ public static class PostgresServerBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var bin = builder.Configuration["AppHost:Postgres:BinDirectory"] ?? DefaultBinDirectory;
-        Prerequisites.Require(
-            File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "postgres")),
-            $"PostgreSQL is not installed ({bin}/initdb not found): run `sudo apt-get install -y postgresql-15`, or use the default SQLite audit database.");
-
         var asRoot = Environment.UserName == "root";
         var data = Path.Combine(dataDirectory, "data");
         var server = new PostgresServerResource(name, asRoot ? "runuser" : Path.Combine(bin, "postgres"), dataDirectory, databaseName);

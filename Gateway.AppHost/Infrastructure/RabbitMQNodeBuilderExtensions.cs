@@ -8,6 +8,9 @@ public static class RabbitMQNodeBuilderExtensions
     /// <summary>Debian's start script (not /usr/sbin/rabbitmq-server, which switches user). <c>AppHost:RabbitMQ:ServerPath</c> overrides it.</summary>
     public const string DefaultServerPath = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
+    /// <summary>Erlang's port mapper, which Debian's rabbitmq-server brings.</summary>
+    public const string EpmdPath = "/usr/bin/epmd";
+
     /// <summary>
     /// The gateway's message broker under <paramref name="name"/>: a RabbitMQ container when publishing, otherwise a
     /// private node of the machine's RabbitMQ (see <see cref="AddRabbitMQNode"/>). Both use the same user and password parameter.
@@ -32,10 +35,8 @@ public static class RabbitMQNodeBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(password);
         var server = builder.Configuration["AppHost:RabbitMQ:ServerPath"] ?? DefaultServerPath;
-        Prerequisites.Require(File.Exists(server), $"RabbitMQ is not installed ({server} not found): run `sudo apt-get install -y rabbitmq-server`, or `./gateway up`, which installs it.");
-        Prerequisites.Require(File.Exists("/usr/bin/epmd"), "Erlang's epmd is not installed (/usr/bin/epmd): run `sudo apt-get install -y rabbitmq-server`, which brings Erlang.");
 
-        var epmd = builder.AddExecutable($"{name}-epmd", "/usr/bin/epmd", dataDirectory, "-address", "127.0.0.1")
+        var epmd = builder.AddExecutable($"{name}-epmd", EpmdPath, dataDirectory, "-address", "127.0.0.1")
             .WithEndpoint("tcp", Loopback, createIfNotExists: true);
         var epmdPort = epmd.Resource.GetEndpoint("tcp");
         epmd.WithEnvironment("ERL_EPMD_PORT", epmdPort.Property(EndpointProperty.TargetPort))
