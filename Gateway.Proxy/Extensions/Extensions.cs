@@ -21,7 +21,13 @@ internal static class Extensions
         {
             builder.AddRedisClient(
                 RedisConnectionName,
-                settings => settings.DisableAutoActivation = true,
+                settings =>
+                {
+                    settings.DisableAutoActivation = true;
+                    // Every lease renewal, snapshot poll and token bucket would be a root span of its own: dozens of traces a
+                    // second that bury the calls in the dashboard, and a profiler session on every command of the hot path.
+                    settings.DisableTracing = true;
+                },
                 options =>
                 {
                     // Start-up never waits for Redis: the client keeps reconnecting in the background while callers

@@ -1,24 +1,24 @@
-using Gateway.AppHost.Hosting;
-using Gateway.AppHost.Testing;
+using System.Security.Cryptography;
+using Gateway.Testing.Aspire;
 
 namespace Gateway.IntegrationTests.Foundation;
 
 /// <summary>
-/// One started AppHost model shared by the tests of the "whole system" collection, so it starts once. The proxy runs
-/// two replicas (<c>proxy</c>, <c>proxy-2</c>), as the circuit-breaker tests need.
+/// The AppHost's whole model, started once for the tests of the "whole system" collection, with the Aspire dashboard
+/// on (its telemetry API and its pages are part of what they check).
 /// </summary>
 public sealed class WholeSystemFixture : IAsyncLifetime
 {
-    private DistributedApplication? _app;
+    private GatewayTestApp? _app;
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
+    public GatewayTestApp App => _app ?? throw new InvalidOperationException("Not started.");
 
-    public string AdminApiKey { get; private set; } = "";
+    /// <summary>The key of the dashboard's telemetry API (<c>AppHost:DashboardApiKey</c>).</summary>
+    public string DashboardApiKey { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     public async Task InitializeAsync()
     {
-        var builder = GatewayTestingBuilder.Create().WithReplicas("proxy", 2);
-        AdminApiKey = builder.AdminApiKey;
+        var builder = await GatewayAppBuilder.CreateAsync(dashboard: true, $"--AppHost:DashboardApiKey={DashboardApiKey}");
         _app = await builder.StartAsync();
     }
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Gateway.AppHost.Hosting;
+using System.Reflection;
 
 namespace Gateway.IntegrationTests.Support;
 
@@ -12,12 +12,16 @@ public sealed class AppHostProcess : IDisposable
 
     private AppHostProcess(Process process) => _process = process;
 
-    public static string RepositoryRoot { get; } =
-        DistributedApplication.CreateBuilder([]).RepositoryRoot;
+    public static string RepositoryRoot => Gateway.AppHost.RepositoryRoot.Path;
 
-    /// <summary>The AppHost as built in the repository (building this test project builds it).</summary>
+    /// <summary>The AppHost as built in the repository, in this test project's configuration (building the tests builds it).</summary>
     public static string Dll { get; } = Path.Combine(
-        RepositoryRoot, "Gateway.AppHost", "bin", DistributedApplicationBuilder.BuildConfiguration, "net10.0", "Gateway.AppHost.dll");
+        RepositoryRoot,
+        "Gateway.AppHost",
+        "bin",
+        typeof(AppHostProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration,
+        "net10.0",
+        "Gateway.AppHost.dll");
 
     public int Id => _process.Id;
 

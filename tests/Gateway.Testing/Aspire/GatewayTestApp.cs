@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -76,6 +77,53 @@ public sealed class GatewayTestApp(DistributedApplication app, string adminKey) 
     /// <summary>Runs a resource command (the dashboard's Start, Stop, Restart or one of the gateway's) and returns its result.</summary>
     public Task<ExecuteCommandResult> ExecuteCommandAsync(string resource, string command, CancellationToken cancellationToken = default) =>
         App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(Model.Resources.Single(r => r.Name == resource), command, cancellationToken);
+
+    /// <summary>The environment DCP gave the resource's process.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(string resource) =>
+        (await SnapshotAsync(resource)).EnvironmentVariables
+            .Where(variable => variable.IsFromSpec && variable.Value is not null)
+            .ToDictionary(variable => variable.Name, variable => variable.Value!, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Waits until the audit service has stored an event matching <paramref name="match"/> among those its export
+    /// returns for <paramref name="query"/> (e.g. <c>method=tools/call</c>), and returns it.
+    /// </summary>
+    public async Task<JsonElement> WaitForAuditAsync(Func<JsonElement, bool> match, string query = "", TimeSpan? bound = null)
+    {
+        using var audit = CreateAdminClient("audit");
+        var found = await Eventually.ValueAsync<JsonElement?>(async () =>
+        {
+            var lines = await audit.GetStringAsync(new Uri($"/api/audit/export?format=ndjson&{query}", UriKind.Relative));
+            foreach (var line in lines.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var item = JsonDocument.Parse(line).RootElement;
+                if (match(item))
+                {
+                    return item;
+                }
+            }
+
+            return null;
+        }, bound, $"an audit event matching {query}");
+        return found!.Value;
+    }
+
+    /// <summary>The audit service's stored events for <paramref name="query"/>, newest first.</summary>
+    public async Task<IReadOnlyList<JsonElement>> AuditAsync(string query)
+    {
+        using var audit = CreateAdminClient("audit");
+        var lines = await audit.GetStringAsync(new Uri($"/api/audit/export?format=ndjson&{query}", UriKind.Relative));
+        return [.. lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
+    }
+
+    /// <summary>A client for the Aspire dashboard's telemetry API (the app must run with the dashboard).</summary>
+    public async Task<HttpClient> CreateDashboardApiClientAsync(string apiKey)
+    {
+        var url = await App.GetDashboardUrlAsync() ?? throw new InvalidOperationException("The dashboard is off in this app.");
+        var client = new HttpClient { BaseAddress = new Uri(url.GetLeftPart(UriPartial.Authority)) };
+        client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
+        return client;
+    }
 
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 }
