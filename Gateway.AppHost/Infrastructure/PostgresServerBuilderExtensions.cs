@@ -66,7 +66,10 @@ public static class PostgresServerBuilderExtensions
         Directory.CreateDirectory(data);
         if (asRoot && !OperatingSystem.IsWindows())
         {
-            // The server runs as its own user: it must reach the run folder and own its data folder.
+            // The server runs as its own user: it must pass through the run folder (a temporary one is private to
+            // the AppHost's user), read its resource folder and own its data folder.
+            var runFolder = Path.GetDirectoryName(dataDirectory)!;
+            File.SetUnixFileMode(runFolder, File.GetUnixFileMode(runFolder) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
             await RunAsync("chown", ["postgres:postgres", data], cancellationToken);
             await RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"], cancellationToken);

@@ -15,6 +15,12 @@ public sealed class McpHttpSession(HttpClient http, string clientName) : IDispos
     private string? _sessionId;
     private long _lastId;
 
+    /// <summary>The session id the proxy gave at initialize (the audit log's <c>sessionId</c>).</summary>
+    public string? SessionId => _sessionId;
+
+    /// <summary>The JSON-RPC id of the last request sent (the audit log's <c>requestId</c>).</summary>
+    public long LastRequestId => Interlocked.Read(ref _lastId);
+
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         using var response = await RequestMessageAsync("initialize", new

@@ -47,7 +47,23 @@ public sealed class AppHostProcess : IDisposable
         }
     }
 
-    public static AppHostProcess Start(params string[] args)
+    /// <summary>
+    /// Starts the AppHost to run the model as <c>./gateway up</c> does, but on free ports (services and dashboard)
+    /// and without its launch profile, so it can run beside anything else on the machine.
+    /// </summary>
+    public static AppHostProcess StartRunning(params string[] args) => Start(
+        new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = "http://127.0.0.1:0",
+            ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = "http://127.0.0.1:0",
+            ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+        },
+        ["--DcpPublisher:RandomizePorts=true", .. args]);
+
+    public static AppHostProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    private static AppHostProcess Start(IReadOnlyDictionary<string, string> environment, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -56,6 +72,11 @@ public sealed class AppHostProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = RepositoryRoot,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {

@@ -75,8 +75,12 @@ public sealed class GatewayTestApp(DistributedApplication app, string adminKey) 
     }
 
     /// <summary>Runs a resource command (the dashboard's Start, Stop, Restart or one of the gateway's) and returns its result.</summary>
-    public Task<ExecuteCommandResult> ExecuteCommandAsync(string resource, string command, CancellationToken cancellationToken = default) =>
-        App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(Model.Resources.Single(r => r.Name == resource), command, cancellationToken);
+    public async Task<ExecuteCommandResult> ExecuteCommandAsync(string resource, string command, CancellationToken cancellationToken = default)
+    {
+        // Commands address a resource's instance by its DCP id (the name plus a suffix for processes).
+        var instance = await Notifications.WaitForResourceAsync(resource, _ => true, cancellationToken);
+        return await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(instance.ResourceId, command, cancellationToken);
+    }
 
     /// <summary>The environment DCP gave the resource's process.</summary>
     public async Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(string resource) =>

@@ -9,6 +9,24 @@ public static class ProcessTree
     public static IReadOnlyList<int> Children(int pid) =>
         [.. All().Where(p => p.ParentId == pid).Select(p => p.Id)];
 
+    /// <summary>Every process below <paramref name="pid"/>, at any depth.</summary>
+    public static IReadOnlyList<(int Id, string CommandLine)> Descendants(int pid)
+    {
+        var all = All();
+        var found = new List<(int, string)>();
+        var parents = new Queue<int>([pid]);
+        while (parents.TryDequeue(out var parent))
+        {
+            foreach (var child in all.Where(p => p.ParentId == parent))
+            {
+                found.Add((child.Id, child.CommandLine));
+                parents.Enqueue(child.Id);
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Every process on the machine with its parent and command line.</summary>
     public static IReadOnlyList<(int Id, int ParentId, string CommandLine)> All()
     {
