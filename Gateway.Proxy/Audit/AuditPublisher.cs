@@ -63,7 +63,7 @@ public sealed partial class AuditPublisher(
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        var batch = new List<AuditEvent>(options.Value.BatchSize);
+        var batch = new List<QueuedAuditEvent>(options.Value.BatchSize);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -90,7 +90,7 @@ public sealed partial class AuditPublisher(
 
         if (batch.Count > 0)
         {
-            spill.Append(batch);
+            spill.Append(EventsOf(batch));
         }
     }
 
@@ -120,12 +120,13 @@ public sealed partial class AuditPublisher(
     /// <summary>Publishes every sealed segment in order; false at the first batch the bus does not take.</summary>
     private async Task<bool> TryReplayAsync(CancellationToken stopping)
     {
-        var batch = new List<AuditEvent>(options.Value.BatchSize);
+        var batch = new List<QueuedAuditEvent>(options.Value.BatchSize);
         foreach (var segment in spill.SealSegments())
         {
             foreach (var auditEvent in AuditSpillFile.Read(segment))
             {
-                batch.Add(auditEvent);
+                // The call that recorded it is long over: a replayed batch starts a trace of its own.
+                batch.Add(new QueuedAuditEvent(auditEvent, default));
                 if (batch.Count == options.Value.BatchSize && !await TryPublishAsync(batch))
                 {
                     return false;
@@ -152,7 +153,7 @@ public sealed partial class AuditPublisher(
     /// full. It sleeps through the delay rather than waking for each event: a wake-up per event was a thread-pool
     /// hand-off (and a timer) per proxied call.
     /// </summary>
-    private async Task<bool> FillBatchAsync(List<AuditEvent> batch, CancellationToken stopping)
+    private async Task<bool> FillBatchAsync(List<QueuedAuditEvent> batch, CancellationToken stopping)
     {
         if (!await buffer.Reader.WaitToReadAsync(stopping))
         {
@@ -169,11 +170,11 @@ public sealed partial class AuditPublisher(
         return batch.Count > 0;
     }
 
-    private void Take(List<AuditEvent> batch)
+    private void Take(List<QueuedAuditEvent> batch)
     {
-        while (batch.Count < options.Value.BatchSize && buffer.Reader.TryRead(out var auditEvent))
+        while (batch.Count < options.Value.BatchSize && buffer.Reader.TryRead(out var queued))
         {
-            batch.Add(auditEvent);
+            batch.Add(queued);
         }
     }
 
@@ -200,18 +201,18 @@ public sealed partial class AuditPublisher(
         }
     }
 
-    private async Task PublishOrSpillAsync(List<AuditEvent> batch)
+    private async Task PublishOrSpillAsync(List<QueuedAuditEvent> batch)
     {
         if (!await TryPublishAsync(batch))
         {
-            spill.Append(batch);
+            spill.Append(EventsOf(batch));
             batch.Clear();
             _nextReplayAt = time.GetUtcNow() + options.Value.RetryInterval;
         }
     }
 
     /// <summary>Publishes and clears <paramref name="batch"/>; on failure leaves it intact and returns false.</summary>
-    private async Task<bool> TryPublishAsync(List<AuditEvent> batch)
+    private async Task<bool> TryPublishAsync(List<QueuedAuditEvent> batch)
     {
         if (transport is null)
         {
@@ -221,7 +222,7 @@ public sealed partial class AuditPublisher(
         using var timeout = new CancellationTokenSource(options.Value.PublishTimeout, time);
         try
         {
-            await transport.PublishAsync(new AuditEventBatch([.. batch]), timeout.Token);
+            await transport.PublishAsync(new AuditEventBatch(EventsOf(batch)), timeout.Token);
             Interlocked.Add(ref _published, batch.Count);
             batch.Clear();
             return true;
@@ -233,15 +234,26 @@ public sealed partial class AuditPublisher(
         }
     }
 
+    private static AuditEvent[] EventsOf(List<QueuedAuditEvent> batch)
+    {
+        var events = new AuditEvent[batch.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            events[i] = batch[i].Event;
+        }
+
+        return events;
+    }
+
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<AuditEvent>(options.Value.BatchSize);
+        var batch = new List<QueuedAuditEvent>(options.Value.BatchSize);
         var reader = buffer.Reader;
         while (true)
         {
-            while (batch.Count < options.Value.BatchSize && reader.TryRead(out var auditEvent))
+            while (batch.Count < options.Value.BatchSize && reader.TryRead(out var queued))
             {
-                batch.Add(auditEvent);
+                batch.Add(queued);
             }
 
             if (batch.Count == 0)
@@ -252,7 +264,7 @@ public sealed partial class AuditPublisher(
             // In spill mode, or once the host's deadline has passed, the disk keeps the order and costs no wait.
             if (spill.HasPending || cancellationToken.IsCancellationRequested || !await TryPublishAsync(batch))
             {
-                spill.Append(batch);
+                spill.Append(EventsOf(batch));
                 buffer.MoveQueuedTo(spill);
                 batch.Clear();
                 break;
