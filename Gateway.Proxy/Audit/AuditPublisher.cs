@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Contracts.Messages;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,7 @@ namespace Gateway.Proxy.Audit;
 /// at-least-once: a segment interrupted halfway is sent again whole, and the audit store deduplicates on
 /// <see cref="AuditEvent.EventId"/>. Without a bus (none configured), events stay on disk for a later run.
 /// On stop, the queue is flushed to the bus, or to the disk when the bus cannot take it.
+/// Each publish runs in an <see cref="AuditPublishActivity"/>, so a batch continues the trace of the calls it carries.
 /// </summary>
 public sealed partial class AuditPublisher(
     AuditBuffer buffer,
@@ -220,6 +222,8 @@ public sealed partial class AuditPublisher(
         }
 
         using var timeout = new CancellationTokenSource(options.Value.PublishTimeout, time);
+        // Current while the transport publishes, so the bus's send span is its child and carries the calls' trace.
+        using var activity = AuditPublishActivity.Start(batch);
         try
         {
             await transport.PublishAsync(new AuditEventBatch(EventsOf(batch)), timeout.Token);
@@ -229,6 +233,7 @@ public sealed partial class AuditPublisher(
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             LogPublishFailed(logger, batch.Count, ex.Message);
             return false;
         }
