@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.AuditService.Storage;
 using Gateway.Contracts.Messages;
 using MassTransit;
@@ -209,7 +210,7 @@ internal sealed partial class AuditIngestConsumer(
         {
             try
             {
-                await store.AppendAsync(batch, CancellationToken.None);
+                await AppendTracedAsync(batch);
                 return null;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -223,6 +224,21 @@ internal sealed partial class AuditIngestConsumer(
                 await Task.Delay(backoff, time, cancellationToken);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.Value.CommitRetryMaxInterval.Ticks));
             }
+        }
+    }
+
+    /// <summary>One write attempt, in its own span under the consume, so a reader of the trace sees the write.</summary>
+    private async Task AppendTracedAsync(AuditEvent[] batch)
+    {
+        using var activity = AuditStoreActivity.Start(batch.Length, store.Engine);
+        try
+        {
+            await store.AppendAsync(batch, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Gateway.Contracts.Messages;
 
@@ -7,16 +8,18 @@ namespace Gateway.Proxy.Audit;
 /// The bounded in-memory queue between calls and the publisher. Writing never waits: when the queue is full (the
 /// bus is down and events arrive faster than they reach the disk) or closed (after the shutdown flush), the event
 /// goes to the spill file, behind whatever the queue still held, so the on-disk order stays the recorded order.
+/// Each queued event keeps the span of the call that recorded it (<see cref="QueuedAuditEvent"/>); the spill file keeps
+/// bare events, since an event replayed after a broker outage has no live trace left to continue.
 /// </summary>
 public sealed class AuditBuffer
 {
-    private readonly Channel<AuditEvent> _channel;
+    private readonly Channel<QueuedAuditEvent> _channel;
     private readonly AuditSpillFile _spill;
 
     public AuditBuffer(int capacity, AuditSpillFile spill)
     {
         _spill = spill;
-        _channel = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(capacity)
+        _channel = Channel.CreateBounded<QueuedAuditEvent>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = false,
@@ -24,13 +27,14 @@ public sealed class AuditBuffer
         });
     }
 
-    public ChannelReader<AuditEvent> Reader => _channel.Reader;
+    public ChannelReader<QueuedAuditEvent> Reader => _channel.Reader;
 
     public int Count => _channel.Reader.Count;
 
+    /// <summary>Queues <paramref name="auditEvent"/> with the current span, which is the recording call's.</summary>
     public void Write(AuditEvent auditEvent)
     {
-        if (!_channel.Writer.TryWrite(auditEvent))
+        if (!_channel.Writer.TryWrite(new QueuedAuditEvent(auditEvent, Activity.Current?.Context ?? default)))
         {
             _spill.AppendAfter(MoveQueuedTo, auditEvent);
         }
@@ -46,7 +50,7 @@ public sealed class AuditBuffer
         var moved = new List<AuditEvent>();
         while (_channel.Reader.TryRead(out var queued))
         {
-            moved.Add(queued);
+            moved.Add(queued.Event);
         }
 
         if (moved.Count > 0)

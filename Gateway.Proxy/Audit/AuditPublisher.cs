@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Contracts.Messages;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,7 @@ namespace Gateway.Proxy.Audit;
 /// at-least-once: a segment interrupted halfway is sent again whole, and the audit store deduplicates on
 /// <see cref="AuditEvent.EventId"/>. Without a bus (none configured), events stay on disk for a later run.
 /// On stop, the queue is flushed to the bus, or to the disk when the bus cannot take it.
+/// Each publish runs in an <see cref="AuditPublishActivity"/>, so a batch continues the trace of the calls it carries.
 /// </summary>
 public sealed partial class AuditPublisher(
     AuditBuffer buffer,
@@ -63,7 +65,7 @@ public sealed partial class AuditPublisher(
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        var batch = new List<AuditEvent>(options.Value.BatchSize);
+        var batch = new List<QueuedAuditEvent>(options.Value.BatchSize);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -90,7 +92,7 @@ public sealed partial class AuditPublisher(
 
         if (batch.Count > 0)
         {
-            spill.Append(batch);
+            spill.Append(EventsOf(batch));
         }
     }
 
@@ -120,12 +122,13 @@ public sealed partial class AuditPublisher(
     /// <summary>Publishes every sealed segment in order; false at the first batch the bus does not take.</summary>
     private async Task<bool> TryReplayAsync(CancellationToken stopping)
     {
-        var batch = new List<AuditEvent>(options.Value.BatchSize);
+        var batch = new List<QueuedAuditEvent>(options.Value.BatchSize);
         foreach (var segment in spill.SealSegments())
         {
             foreach (var auditEvent in AuditSpillFile.Read(segment))
             {
-                batch.Add(auditEvent);
+                // The call that recorded it is long over: a replayed batch starts a trace of its own.
+                batch.Add(new QueuedAuditEvent(auditEvent, default));
                 if (batch.Count == options.Value.BatchSize && !await TryPublishAsync(batch))
                 {
                     return false;
@@ -152,7 +155,7 @@ public sealed partial class AuditPublisher(
     /// full. It sleeps through the delay rather than waking for each event: a wake-up per event was a thread-pool
     /// hand-off (and a timer) per proxied call.
     /// </summary>
-    private async Task<bool> FillBatchAsync(List<AuditEvent> batch, CancellationToken stopping)
+    private async Task<bool> FillBatchAsync(List<QueuedAuditEvent> batch, CancellationToken stopping)
     {
         if (!await buffer.Reader.WaitToReadAsync(stopping))
         {
@@ -169,11 +172,11 @@ public sealed partial class AuditPublisher(
         return batch.Count > 0;
     }
 
-    private void Take(List<AuditEvent> batch)
+    private void Take(List<QueuedAuditEvent> batch)
     {
-        while (batch.Count < options.Value.BatchSize && buffer.Reader.TryRead(out var auditEvent))
+        while (batch.Count < options.Value.BatchSize && buffer.Reader.TryRead(out var queued))
         {
-            batch.Add(auditEvent);
+            batch.Add(queued);
         }
     }
 
@@ -200,18 +203,18 @@ public sealed partial class AuditPublisher(
         }
     }
 
-    private async Task PublishOrSpillAsync(List<AuditEvent> batch)
+    private async Task PublishOrSpillAsync(List<QueuedAuditEvent> batch)
     {
         if (!await TryPublishAsync(batch))
         {
-            spill.Append(batch);
+            spill.Append(EventsOf(batch));
             batch.Clear();
             _nextReplayAt = time.GetUtcNow() + options.Value.RetryInterval;
         }
     }
 
     /// <summary>Publishes and clears <paramref name="batch"/>; on failure leaves it intact and returns false.</summary>
-    private async Task<bool> TryPublishAsync(List<AuditEvent> batch)
+    private async Task<bool> TryPublishAsync(List<QueuedAuditEvent> batch)
     {
         if (transport is null)
         {
@@ -219,29 +222,43 @@ public sealed partial class AuditPublisher(
         }
 
         using var timeout = new CancellationTokenSource(options.Value.PublishTimeout, time);
+        // Current while the transport publishes, so the bus's send span is its child and carries the calls' trace.
+        using var activity = AuditPublishActivity.Start(batch);
         try
         {
-            await transport.PublishAsync(new AuditEventBatch([.. batch]), timeout.Token);
+            await transport.PublishAsync(new AuditEventBatch(EventsOf(batch)), timeout.Token);
             Interlocked.Add(ref _published, batch.Count);
             batch.Clear();
             return true;
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             LogPublishFailed(logger, batch.Count, ex.Message);
             return false;
         }
     }
 
+    private static AuditEvent[] EventsOf(List<QueuedAuditEvent> batch)
+    {
+        var events = new AuditEvent[batch.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            events[i] = batch[i].Event;
+        }
+
+        return events;
+    }
+
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<AuditEvent>(options.Value.BatchSize);
+        var batch = new List<QueuedAuditEvent>(options.Value.BatchSize);
         var reader = buffer.Reader;
         while (true)
         {
-            while (batch.Count < options.Value.BatchSize && reader.TryRead(out var auditEvent))
+            while (batch.Count < options.Value.BatchSize && reader.TryRead(out var queued))
             {
-                batch.Add(auditEvent);
+                batch.Add(queued);
             }
 
             if (batch.Count == 0)
@@ -252,7 +269,7 @@ public sealed partial class AuditPublisher(
             // In spill mode, or once the host's deadline has passed, the disk keeps the order and costs no wait.
             if (spill.HasPending || cancellationToken.IsCancellationRequested || !await TryPublishAsync(batch))
             {
-                spill.Append(batch);
+                spill.Append(EventsOf(batch));
                 buffer.MoveQueuedTo(spill);
                 batch.Clear();
                 break;

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Gateway.AuditService.Ingestion;
 using Gateway.AuditService.Tests.Infrastructure;
 using Gateway.Contracts.Circuit;
@@ -123,5 +125,33 @@ public sealed class AuditIngestConsumerTests
         Assert.Equal(events.Select(e => e.EventId).Order(), (await ingest.StoredAsync()).Select(e => e.EventId).Order());
         Assert.Empty(ingest.Rejected());
         Assert.Equal(3, faulty!.Appends);
+    }
+
+    [Fact]
+    public async Task A_proxy_batch_is_stored_in_an_audit_store_span_under_the_consume_span_of_the_publishers_trace()
+    {
+        var started = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is AuditStoreActivity.SourceName or "MassTransit",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var ingest = await IngestionHarness.StartAsync();
+
+        // Stands for the proxy's publish span: the bus carries its trace to the consumer.
+        var publish = new Activity("audit publish").Start();
+        var sent = await ingest.PublishAsync(new AuditEventBatch(SampleEvents.Stream(3)));
+        publish.Stop();
+        await ingest.ConsumedAsync<AuditEventBatch>(m => m.MessageId == sent);
+
+        var inTrace = started.Where(span => span.TraceId == publish.TraceId).ToList();
+        var store = Assert.Single(inTrace, span => span.OperationName == AuditStoreActivity.Name);
+        var consume = Assert.Single(inTrace, span => span.SpanId == store.ParentSpanId);
+        Assert.Equal(ActivityKind.Consumer, consume.Kind);
+        Assert.EndsWith(" process", consume.DisplayName, StringComparison.Ordinal);
+        Assert.Equal(3, store.GetTagItem(AuditStoreActivity.EventCountTag));
+        Assert.Equal("sqlite", store.GetTagItem(AuditStoreActivity.DatabaseTag));
     }
 }

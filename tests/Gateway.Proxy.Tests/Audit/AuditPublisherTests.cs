@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Audit;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,6 +10,7 @@ namespace Gateway.Proxy.Tests.Audit;
 /// The publisher's buffering, spilling and replay against a transport that stands for the broker and can be made
 /// to refuse. Runs on the real clock with short intervals; every wait is for a condition, bounded by a generous deadline.
 /// </summary>
+[Collection(nameof(ProcessWideActivityListeners))]
 public sealed class AuditPublisherTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
@@ -44,7 +46,7 @@ public sealed class AuditPublisherTests : IDisposable
     {
         // WebApplicationFactory stops the host while the application's own Run stops it too, then disposes it.
         await using var audit = Start(batchSize: 5, batchDelay: TimeSpan.FromMinutes(5),
-            queued: Enumerable.Range(0, 3).Select(AuditTestEvents.Numbered));
+            recordBeforeStart: buffer => RecordNumbered(buffer, 0, 3));
 
         var first = audit.Publisher.StopAsync(CancellationToken.None);
         var second = audit.Publisher.StopAsync(CancellationToken.None);
@@ -62,7 +64,7 @@ public sealed class AuditPublisherTests : IDisposable
     {
         // The delay is far beyond the test's deadline: only a batch sent at once can arrive.
         await using var audit = Start(batchSize: 5, batchDelay: TimeSpan.FromMinutes(5),
-            queued: Enumerable.Range(0, 5).Select(AuditTestEvents.Numbered));
+            recordBeforeStart: buffer => RecordNumbered(buffer, 0, 5));
 
         await WaitUntil(() => _bus.Delivered.Count == 5);
         Assert.Equal([5], _bus.Batches);
@@ -153,6 +155,92 @@ public sealed class AuditPublisherTests : IDisposable
         audit.Spill.Dispose();
     }
 
+    [Fact]
+    public async Task ABatchIsPublishedInsideAProducerSpanThatContinuesItsFirstCallsTraceAndLinksTheOtherCalls()
+    {
+        using var listener = ListenToPublishSpans();
+        ActivityContext first = default, second = default;
+
+        // A full batch queued before the start goes out as one: events 0 and 1 from the first call, 2 from the
+        // second, 3 from outside any call.
+        await using var audit = Start(batchSize: 4, batchDelay: TimeSpan.FromMinutes(5), recordBeforeStart: buffer =>
+        {
+            first = RecordDuringCall(buffer, 0, 1);
+            second = RecordDuringCall(buffer, 2);
+            buffer.Write(AuditTestEvents.Numbered(3));
+        });
+
+        await WaitUntil(() => _bus.Delivered.Count == 4);
+        var span = Assert.Single(_bus.CurrentSpans);
+        Assert.NotNull(span);
+        Assert.Equal(AuditPublishActivity.SourceName, span.Source.Name);
+        Assert.Equal(AuditPublishActivity.Name, span.OperationName);
+        Assert.Equal(ActivityKind.Producer, span.Kind);
+        Assert.Equal(first.TraceId, span.TraceId);
+        Assert.Equal(first.SpanId, span.ParentSpanId);
+        Assert.Equal([second], span.Links.Select(link => link.Context));
+        Assert.Equal(4, span.GetTagItem(AuditPublishActivity.EventCountTag));
+    }
+
+    [Fact]
+    public async Task WithoutAListenerABatchIsPublishedWithoutASpan()
+    {
+        await using var audit = Start(batchSize: 2, batchDelay: TimeSpan.FromMinutes(5),
+            recordBeforeStart: buffer => RecordDuringCall(buffer, 0, 1));
+
+        await WaitUntil(() => _bus.Delivered.Count == 2);
+        Assert.Null(Assert.Single(_bus.CurrentSpans));
+    }
+
+    [Fact]
+    public async Task AReplayedBatchStartsATraceOfItsOwn()
+    {
+        using var listener = ListenToPublishSpans();
+        _bus.Down = true;
+        var audit = Start(batchSize: 1, recordBeforeStart: buffer => RecordDuringCall(buffer, 0));
+        await audit.DisposeAsync();
+        _bus.Down = false;
+
+        await using var next = Start(batchSize: 1);
+
+        await WaitUntil(() => _bus.Delivered.Count == 1 && !next.Spill.HasPending);
+        var span = Assert.Single(_bus.CurrentSpans);
+        Assert.NotNull(span);
+        Assert.Null(span.ParentId);
+        Assert.Empty(span.Links);
+    }
+
+    /// <summary>Records events numbered <paramref name="numbers"/> during a call's span, which it returns.</summary>
+    private static ActivityContext RecordDuringCall(AuditBuffer buffer, params int[] numbers)
+    {
+        using var call = new Activity("POST /mcp").Start();
+        foreach (var number in numbers)
+        {
+            buffer.Write(AuditTestEvents.Numbered(number));
+        }
+
+        return call.Context;
+    }
+
+    private static void RecordNumbered(AuditBuffer buffer, int first, int count)
+    {
+        for (var i = first; i < first + count; i++)
+        {
+            buffer.Write(AuditTestEvents.Numbered(i));
+        }
+    }
+
+    private static ActivityListener ListenToPublishSpans()
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == AuditPublishActivity.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(Deadline);
@@ -162,7 +250,7 @@ public sealed class AuditPublisherTests : IDisposable
         }
     }
 
-    private RunningPublisher Start(int batchSize, int capacity = 1024, TimeSpan? batchDelay = null, IEnumerable<AuditEvent>? queued = null)
+    private RunningPublisher Start(int batchSize, int capacity = 1024, TimeSpan? batchDelay = null, Action<AuditBuffer>? recordBeforeStart = null)
     {
         var options = Options.Create(new AuditOptions
         {
@@ -174,10 +262,7 @@ public sealed class AuditPublisherTests : IDisposable
         });
         var spill = new AuditSpillFile(_directory, "test", TimeProvider.System);
         var buffer = new AuditBuffer(capacity, spill);
-        foreach (var auditEvent in queued ?? [])
-        {
-            buffer.Write(auditEvent);
-        }
+        recordBeforeStart?.Invoke(buffer);
 
         var publisher = new AuditPublisher(buffer, spill, options, TimeProvider.System, NullLogger<AuditPublisher>.Instance, _bus);
         publisher.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
@@ -213,12 +298,16 @@ public sealed class AuditPublisherTests : IDisposable
         }
     }
 
-    /// <summary>Stands for the broker: accepts batches, refuses them (down), or never confirms (hang).</summary>
+    /// <summary>
+    /// Stands for the broker: accepts batches, refuses them (down), or never confirms (hang). Like MassTransit, it
+    /// sees the span current when it is called.
+    /// </summary>
     private sealed class FakeBus : IAuditTransport
     {
         private readonly Lock _gate = new();
         private readonly List<AuditEvent> _delivered = [];
         private readonly List<int> _batches = [];
+        private readonly List<Activity?> _currentSpans = [];
 
         public volatile bool Down;
         public volatile bool Hang;
@@ -245,8 +334,21 @@ public sealed class AuditPublisherTests : IDisposable
             }
         }
 
+        /// <summary>The span current during each accepted publish, in order.</summary>
+        public IReadOnlyList<Activity?> CurrentSpans
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _currentSpans];
+                }
+            }
+        }
+
         public async Task PublishAsync(AuditEventBatch batch, CancellationToken cancellationToken)
         {
+            var current = Activity.Current;
             if (Hang)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -261,6 +363,7 @@ public sealed class AuditPublisherTests : IDisposable
             {
                 _delivered.AddRange(batch.Events);
                 _batches.Add(batch.Events.Count);
+                _currentSpans.Add(current);
             }
         }
     }

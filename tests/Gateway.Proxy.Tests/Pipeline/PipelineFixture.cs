@@ -100,9 +100,9 @@ internal sealed class PipelineFixture : IDisposable
     public List<AuditEvent> DrainAudit()
     {
         var events = new List<AuditEvent>();
-        while (Buffer.Reader.TryRead(out var auditEvent))
+        while (Buffer.Reader.TryRead(out var queued))
         {
-            events.Add(auditEvent);
+            events.Add(queued.Event);
         }
 
         return events;
