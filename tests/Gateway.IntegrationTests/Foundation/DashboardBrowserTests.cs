@@ -1,4 +1,6 @@
+using Aspire.Hosting.Testing;
 using Gateway.Testing;
+using Gateway.Testing.Aspire;
 using Microsoft.Playwright;
 
 namespace Gateway.IntegrationTests.Foundation;

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Aspire.Hosting.ApplicationModel;
 using Gateway.Testing;
+using Gateway.Testing.Aspire;
 
 namespace Gateway.IntegrationTests.Foundation;
 

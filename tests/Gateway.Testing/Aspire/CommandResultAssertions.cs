@@ -9,6 +9,9 @@ public static class CommandResultAssertions
     {
         ArgumentNullException.ThrowIfNull(command);
         var result = await command;
-        Xunit.Assert.True(result.Success, $"the command failed: {result.Message}");
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"The command failed: {result.Message}");
+        }
     }
 }
