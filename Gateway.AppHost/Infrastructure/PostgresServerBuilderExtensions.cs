@@ -71,6 +71,10 @@ public static class PostgresServerBuilderExtensions
             var runFolder = Path.GetDirectoryName(dataDirectory)!;
             File.SetUnixFileMode(runFolder, File.GetUnixFileMode(runFolder) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
+            // A temporary run folder is created 0700 (CreateTempSubdirectory): the postgres user may pass through it
+            // (search only, not list it), or initdb cannot reach its data folder.
+            var runFolder = Path.GetDirectoryName(dataDirectory)!;
+            File.SetUnixFileMode(runFolder, File.GetUnixFileMode(runFolder) | UnixFileMode.OtherExecute);
             await RunAsync("chown", ["postgres:postgres", data], cancellationToken);
             await RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"], cancellationToken);
         }

@@ -68,6 +68,10 @@ public static class RabbitMQNodeBuilderExtensions
                 // The Erlang cookie lives in $HOME; the node and any rabbitmqctl pointed at it share it.
                 variables["HOME"] = dataDirectory;
                 variables["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
+                // The start script then execs the Erlang VM instead of waiting on it with `wait || true`, which exits 0
+                // however the VM died: a beam.smp killed alone (OOM killer, kill -9) looked like a deliberate stop and the
+                // crash restarter left the broker down. SIGTERM (the Stop command) still stops the VM cleanly, exit code 0.
+                variables["RUNNING_UNDER_SYSTEMD"] = "true";
             })
             .OnBeforeResourceStarted((resource, _, cancellationToken) => WriteNodeFilesAsync(resource, dataDirectory, cancellationToken))
             .WithTcpHealthCheck(RabbitMQNodeResource.PrimaryEndpointName)

@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.AppHost.Supervision;
 
 /// <summary>
-/// DCP reports a process that died (killed by the OOM killer, <c>kill -9</c>, a crash, the audit service's stall
-/// watchdog) as Exited or Finished and leaves it so. For resources marked <see cref="RestartOnCrashAnnotation"/> this
-/// starts them again with the dashboard's own Start command, after a <see cref="RestartBackoff"/>. A process that exits
-/// with code 0 was stopped on purpose (the Stop command, SIGTERM) and stays stopped.
+/// DCP reports a process that died (killed by the OOM killer, <c>kill -9</c>, a crash) as Exited or Finished and leaves
+/// it so. For resources marked <see cref="RestartOnCrashAnnotation"/> this starts them again with the dashboard's own
+/// Start command, after a <see cref="RestartBackoff"/>. A process that exits with code 0 was stopped on purpose (the Stop
+/// command, SIGTERM) and stays stopped.
 /// </summary>
 internal sealed partial class CrashRestarter(
     DistributedApplicationModel model,

@@ -40,16 +40,4 @@ internal sealed class AuditIngestionOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan ErrorQueueSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// Longest the bus may stay unhealthy (broker away, or a receive endpoint that failed to reconnect) before the service
-    /// stops with exit code 75 for its orchestrator to restart it. Default: 60 s, well above a broker restart that
-    /// MassTransit rides out by itself.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>How often the bus's health is read for <see cref="StallTimeout"/>. Default: 5 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
-    public TimeSpan StallCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -12,7 +12,6 @@ internal static class IngestionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.AddGatewayMessaging(bus => bus.AddConsumer<AuditIngestConsumer>(typeof(AuditIngestConsumerDefinition)));
-        builder.Services.AddHostedService<IngestionStallWatchdog>();
         return builder;
     }
 }

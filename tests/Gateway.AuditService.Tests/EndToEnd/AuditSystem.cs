@@ -1,60 +1,63 @@
-extern alias apphost;
-
-using System.Net.Http.Headers;
 using System.Text.Json;
-using apphost::Gateway.AppHost.Hosting;
-using apphost::Gateway.AppHost.Testing;
+using System.Text.Json.Serialization;
 using Gateway.Contracts.Messages;
+using Gateway.Testing.Aspire;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 
 namespace Gateway.AuditService.Tests.EndToEnd;
 
 /// <summary>
-/// The real audit service process with a real RabbitMQ and audit database, started by the AppHost's testing builder
-/// (free ports, a temp run folder deleted on dispose), plus a publisher bus standing in for the proxies.
+/// The real audit service process with the AppHost's RabbitMQ node and audit database (the AppHost's model started in
+/// part through <see cref="GatewayAppBuilder"/>), plus a publisher bus standing in for the proxies.
 /// </summary>
 internal sealed class AuditSystem : IAsyncDisposable
 {
-    private readonly DistributedApplication _app;
-    private readonly string _adminKey;
+    /// <summary>The bound of every wait on the system: a start, a restart, a stream being stored.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMinutes(3);
 
-    private AuditSystem(DistributedApplication app, string adminKey, IBusControl bus)
+    private const int EventsPerMessage = 10;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private AuditSystem(GatewayTestApp app, IBusControl bus)
     {
-        _app = app;
-        _adminKey = adminKey;
+        App = app;
         Bus = bus;
     }
 
-    public DistributedApplication App => _app;
+    public GatewayTestApp App { get; }
 
     public IBusControl Bus { get; }
 
     /// <param name="postgres">Store in a private PostgreSQL server instead of the default SQLite file.</param>
     /// <param name="configure">Changes to the model before it starts, e.g. the audit service's environment.</param>
-    public static async Task<AuditSystem> StartAsync(bool postgres = false, Action<GatewayTestingBuilder>? configure = null)
+    public static async Task<AuditSystem> StartAsync(bool postgres = false, Action<GatewayAppBuilder>? configure = null)
     {
-        var builder = GatewayTestingBuilder.Create(configuration => configuration.AddInMemoryCollection(
-            new Dictionary<string, string?> { ["AppHost:AuditDb"] = postgres ? "postgres" : "sqlite" }));
-        // Pinned, not left to the default: every stored event must still be there when the test reads it back.
-        builder.WithEnvironment("audit", "Gateway__Audit__Retention__Days", "0");
+        var builder = (await GatewayAppBuilder.CreateAsync(args: $"--AppHost:AuditDb={(postgres ? "postgres" : "sqlite")}")).Only("audit")
+            // Pinned, not left to the default: every stored event must still be there when the test reads it back.
+            .WithEnvironment("audit", "Gateway__Audit__Retention__Days", "0");
         configure?.Invoke(builder);
-        // "everything" only because the gateway.json the audit service is given names it as a backend: StartOnly does
-        // not follow that edge yet (KeyNotFoundException 'everything' without it).
-        var app = await builder.StartOnly("audit", "everything").StartAsync();
+        var app = await builder.StartAsync();
         try
         {
             var messaging = await app.GetConnectionStringAsync("messaging")
                 ?? throw new InvalidOperationException("messaging has no connection string");
             var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(new Uri(messaging)));
             await bus.StartAsync();
-            return new AuditSystem(app, builder.AdminApiKey, bus);
+            return new AuditSystem(app, bus);
         }
         catch
         {
             await app.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Waits until the broker and the audit service are both healthy again (after a test that restarted one).</summary>
+    public async Task WaitForHealthyAsync()
+    {
+        using var deadline = new CancellationTokenSource(Settle);
+        await App.WaitForAllHealthyAsync(deadline.Token);
     }
 
     /// <summary>
@@ -80,21 +83,32 @@ internal sealed class AuditSystem : IAsyncDisposable
         }
     }
 
-    /// <summary>The stored events of one client, through the export API (newest first).</summary>
-    public async Task<List<AuditEvent>> StoredAsync(string clientId)
+    /// <summary>Publishes the events in proxy-sized batches, a few at a time, retrying through outages.</summary>
+    public async Task PublishStreamAsync(IReadOnlyList<AuditEvent> events)
     {
-        using var http = _app.CreateHttpClient("audit");
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _adminKey);
-        http.Timeout = TimeSpan.FromSeconds(30);
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
-        var body = await http.GetStringAsync(new Uri($"/api/audit/export?format=ndjson&client={Uri.EscapeDataString(clientId)}", UriKind.Relative));
-        return body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonSerializer.Deserialize<AuditEvent>(line, json)!).ToList();
+        using var timeout = new CancellationTokenSource(Settle);
+        await Parallel.ForEachAsync(
+            events.Chunk(EventsPerMessage),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = timeout.Token },
+            async (chunk, ct) => await PublishReliablyAsync(new AuditEventBatch(chunk), ct));
     }
 
-    /// <summary>Polls the export until <paramref name="condition"/> holds; the service and broker may be restarting.</summary>
-    public async Task<List<AuditEvent>> WaitForStoredAsync(string clientId, Func<List<AuditEvent>, bool> condition, TimeSpan timeout)
+    /// <summary>The stored events of one client, through the export API.</summary>
+    public async Task<List<AuditEvent>> StoredAsync(string clientId)
     {
-        using var deadline = new CancellationTokenSource(timeout);
+        using var http = App.CreateAdminClient("audit");
+        http.Timeout = TimeSpan.FromSeconds(30);
+        var body = await http.GetStringAsync(new Uri($"/api/audit/export?format=ndjson&client={Uri.EscapeDataString(clientId)}", UriKind.Relative));
+        return [.. body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonSerializer.Deserialize<AuditEvent>(line, Json)!)];
+    }
+
+    /// <summary>
+    /// Polls the export until <paramref name="condition"/> holds, within <see cref="Settle"/>; the service and the broker
+    /// may be restarting meanwhile. Returns the last reading either way, for the caller's assertions to explain.
+    /// </summary>
+    public async Task<List<AuditEvent>> WaitForStoredAsync(string clientId, Func<List<AuditEvent>, bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(Settle);
         List<AuditEvent> stored = [];
         while (!deadline.IsCancellationRequested)
         {
@@ -110,6 +124,10 @@ internal sealed class AuditSystem : IAsyncDisposable
             {
                 // The service is down for the moment (killed, restarting).
             }
+            catch (TaskCanceledException)
+            {
+                // The service took the request and went away before answering.
+            }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None);
         }
@@ -117,9 +135,13 @@ internal sealed class AuditSystem : IAsyncDisposable
         return stored;
     }
 
+    /// <summary>Waits until at least every one of <paramref name="events"/> is stored (more would be a duplicate).</summary>
+    public Task<List<AuditEvent>> WaitForAllStoredAsync(string clientId, IReadOnlyCollection<AuditEvent> events) =>
+        WaitForStoredAsync(clientId, s => s.Count >= events.Count);
+
     public async ValueTask DisposeAsync()
     {
         await Bus.StopAsync();
-        await _app.DisposeAsync();
+        await App.DisposeAsync();
     }
 }

@@ -1,27 +1,20 @@
-extern alias apphost;
-
-using apphost::Gateway.AppHost.Hosting;
-using apphost::Gateway.AppHost.Testing;
-using Microsoft.Extensions.Configuration;
+using Gateway.Testing.Aspire;
 using Npgsql;
 
 namespace Gateway.AuditService.Tests.Infrastructure;
 
 /// <summary>
-/// A real PostgreSQL server from the machine's binaries (initdb into a temp folder, random port), started by the
-/// AppHost's own launcher and shared by a test class; each test takes a fresh database from it.
+/// A real PostgreSQL server from the machine's binaries (the AppHost's <c>auditdb</c> with <c>--AppHost:AuditDb=postgres</c>,
+/// started alone), shared by a test class; each test takes a fresh database from it.
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
-    private DistributedApplication? _app;
+    private GatewayTestApp? _app;
     private string _admin = "";
 
     public async Task InitializeAsync()
     {
-        _app = await GatewayTestingBuilder
-            .Create(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["AppHost:AuditDb"] = "postgres" }))
-            .StartOnly("auditdb")
-            .StartAsync();
+        _app = await (await GatewayAppBuilder.CreateAsync(args: "--AppHost:AuditDb=postgres")).Only("auditdb").StartAsync();
         var connectionString = await _app.GetConnectionStringAsync("auditdb")
             ?? throw new InvalidOperationException("auditdb has no connection string");
         _admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ToString();

@@ -36,7 +36,9 @@ public sealed class DisposalTests
         await host.WaitForOutputAsync("Distributed application started", TimeSpan.FromMinutes(3));
         // DCP runs detached, watching the AppHost's PID; every resource process descends from it.
         var dcp = ProcessTree.All().Where(p => p.CommandLine.Contains($"--monitor {host.Id}", StringComparison.Ordinal)).Select(p => (p.Id, p.CommandLine)).ToList();
-        var children = dcp.Concat(dcp.SelectMany(p => ProcessTree.Descendants(p.Id))).Concat(ProcessTree.Descendants(host.Id)).ToList();
+        var children = dcp
+            .Concat(dcp.SelectMany(p => ProcessTree.Descendants(p.Id)).Concat(ProcessTree.Descendants(host.Id)).Select(p => (p.Id, p.CommandLine)))
+            .ToList();
         Assert.NotEmpty(dcp);
         Assert.Contains(children, p => p.CommandLine.Contains("GarnetServer", StringComparison.Ordinal));
 

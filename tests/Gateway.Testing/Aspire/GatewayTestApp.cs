@@ -52,7 +52,8 @@ public sealed class GatewayTestApp(DistributedApplication app, string adminKey) 
 
     /// <summary>
     /// The operating-system process that does the resource's work: DCP's process id for an executable; for a
-    /// project, the service itself (DCP runs projects under a <c>dotnet run</c> wrapper whose child it is).
+    /// project, the service itself (DCP runs projects under a <c>dotnet run</c> wrapper whose child it is). Null while
+    /// the resource is not running.
     /// </summary>
     public async Task<int?> ProcessIdAsync(string resource)
     {
@@ -64,7 +65,14 @@ public sealed class GatewayTestApp(DistributedApplication app, string adminKey) 
             return null;
         }
 
-        return Model.Resources.Single(r => r.Name == resource) is ProjectResource ? ProcessTree.Children(pid).FirstOrDefault(pid) : pid;
+        if (Model.Resources.Single(r => r.Name == resource) is not ProjectResource)
+        {
+            return pid;
+        }
+
+        // Null until the wrapper has started the service: the wrapper's own id would be the wrong process to kill.
+        var children = ProcessTree.Children(pid);
+        return children.Count > 0 ? children[0] : null;
     }
 
     /// <summary>Sends SIGKILL to one process, as the OOM killer would.</summary>
@@ -72,6 +80,47 @@ public sealed class GatewayTestApp(DistributedApplication app, string adminKey) 
     {
         using var process = Process.GetProcessById(pid);
         process.Kill(entireProcessTree: false);
+    }
+
+    /// <summary>Sends SIGTERM to one process, as an orchestrator stopping it would.</summary>
+    public static void Terminate(int pid)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {pid} exited with code {kill.ExitCode}");
+        }
+    }
+
+    /// <summary>
+    /// Waits until the resource's process has exited (Exited or Finished) and returns its exit code. Start waiting
+    /// before causing the exit: a resource marked to restart on crash is started again within seconds.
+    /// </summary>
+    public async Task<int?> WaitForExitAsync(string resource, CancellationToken cancellationToken = default)
+    {
+        var exited = await Notifications.WaitForResourceAsync(
+            resource,
+            e => e.Snapshot.State?.Text == KnownResourceStates.Exited || e.Snapshot.State?.Text == KnownResourceStates.Finished,
+            cancellationToken);
+        return exited.Snapshot.ExitCode;
+    }
+
+    /// <summary>
+    /// Waits until the resource runs in a process other than <paramref name="previous"/> (restarted after a kill or a
+    /// crash) and returns the new process id (see <see cref="ProcessIdAsync"/>).
+    /// </summary>
+    public async Task<int> WaitForNewProcessAsync(string resource, int previous, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (await ProcessIdAsync(resource) is { } pid && pid != previous)
+            {
+                return pid;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
     }
 
     /// <summary>Runs a resource command (the dashboard's Start, Stop, Restart or one of the gateway's) and returns its result.</summary>

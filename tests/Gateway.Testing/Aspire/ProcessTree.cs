@@ -9,17 +9,20 @@ public static class ProcessTree
     public static IReadOnlyList<int> Children(int pid) =>
         [.. All().Where(p => p.ParentId == pid).Select(p => p.Id)];
 
-    /// <summary>Every process below <paramref name="pid"/>, at any depth.</summary>
-    public static IReadOnlyList<(int Id, string CommandLine)> Descendants(int pid)
+    /// <summary>
+    /// The processes under <paramref name="pid"/>, at any depth: e.g. RabbitMQ's <c>beam.smp</c> under the
+    /// <c>rabbitmq-server</c> script whose id DCP reports.
+    /// </summary>
+    public static IReadOnlyList<(int Id, int ParentId, string CommandLine)> Descendants(int pid)
     {
         var all = All();
-        var found = new List<(int, string)>();
+        var found = new List<(int Id, int ParentId, string CommandLine)>();
         var parents = new Queue<int>([pid]);
         while (parents.TryDequeue(out var parent))
         {
             foreach (var child in all.Where(p => p.ParentId == parent))
             {
-                found.Add((child.Id, child.CommandLine));
+                found.Add(child);
                 parents.Enqueue(child.Id);
             }
         }
