@@ -66,13 +66,10 @@ public static class PostgresServerBuilderExtensions
         Directory.CreateDirectory(data);
         if (asRoot && !OperatingSystem.IsWindows())
         {
-            // The server runs as its own user: it must pass through the run folder (a temporary one is private to
-            // the AppHost's user), read its resource folder and own its data folder.
-            var runFolder = Path.GetDirectoryName(dataDirectory)!;
-            File.SetUnixFileMode(runFolder, File.GetUnixFileMode(runFolder) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            // The server runs as its own user: it must read its resource folder and own its data folder. A temporary
+            // run folder is created 0700 (CreateTempSubdirectory): the postgres user may pass through it (search only,
+            // not list it), or initdb cannot reach its data folder.
             File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
-            // A temporary run folder is created 0700 (CreateTempSubdirectory): the postgres user may pass through it
-            // (search only, not list it), or initdb cannot reach its data folder.
             var runFolder = Path.GetDirectoryName(dataDirectory)!;
             File.SetUnixFileMode(runFolder, File.GetUnixFileMode(runFolder) | UnixFileMode.OtherExecute);
             await RunAsync("chown", ["postgres:postgres", data], cancellationToken);

@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Gateway.AppHost.Hosting;
-using Gateway.AppHost.Testing;
+using Gateway.Testing.Aspire;
 using Gateway.Contracts.Configuration;
 using Gateway.Testing;
 
@@ -34,26 +33,24 @@ internal sealed class BenchSystem : IAsyncDisposable
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     public static readonly string[] Proxies = ["proxy", "proxy-2"];
 
-    private readonly string _adminApiKey;
-
-    private BenchSystem(FaultInjectingMcpServer flaky, DistributedApplication app, string adminApiKey)
+    private BenchSystem(FaultInjectingMcpServer flaky, GatewayTestApp app)
     {
         Flaky = flaky;
         App = app;
-        _adminApiKey = adminApiKey;
     }
 
     public FaultInjectingMcpServer Flaky { get; }
 
-    public DistributedApplication App { get; }
+    public GatewayTestApp App { get; }
 
     public static async Task<BenchSystem> StartAsync()
     {
         var flaky = await FaultInjectingMcpServer.StartAsync();
         try
         {
-            var builder = GatewayTestingBuilder.Create()
-                .WithReplicas("proxy", Proxies.Length)
+            // The AppHost's own model through Aspire's test builder, with a second, addressable proxy replica.
+            var builder = (await GatewayAppBuilder.CreateAsync())
+                .AddReplica("proxy", Proxies[1])
                 .ConfigureGateway(options =>
                 {
                     options.Backends.Add(new BackendOptions { Name = Backend, Url = flaky.Url });
@@ -64,7 +61,7 @@ internal sealed class BenchSystem : IAsyncDisposable
                     options.RateLimits.ClientBurst = options.RateLimits.ToolBurst = 100_000;
                 });
             var app = await builder.StartAsync();
-            var system = new BenchSystem(flaky, app, builder.AdminApiKey);
+            var system = new BenchSystem(flaky, app);
             await system.WaitForLeaderAsync();
             return system;
         }
@@ -75,12 +72,12 @@ internal sealed class BenchSystem : IAsyncDisposable
         }
     }
 
-    public McpSession Session(string proxy) => new(App.CreateAuthenticatedHttpClient(proxy, _adminApiKey));
+    public McpSession Session(string proxy) => new(App.CreateAdminClient(proxy));
 
     /// <summary>Asks the monitor to isolate or reset the backend; returns the sequence it committed the transition under.</summary>
     public async Task<long> AdminAsync(string action)
     {
-        using var client = App.CreateAuthenticatedHttpClient(Monitor, _adminApiKey);
+        using var client = App.CreateAdminClient(Monitor);
         using var response = await client.PostAsJsonAsync(new Uri($"/api/backends/{Backend}/{action}", UriKind.Relative), new { reason = "benchmark" });
         response.EnsureSuccessStatusCode();
         using var view = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -133,7 +130,7 @@ internal sealed class BenchSystem : IAsyncDisposable
 
     private async Task WaitForLeaderAsync()
     {
-        using var client = App.CreateAuthenticatedHttpClient(Monitor, _adminApiKey);
+        using var client = App.CreateAdminClient(Monitor);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Gateway.AppHost.Hosting;
-using Gateway.AppHost.Testing;
+using Gateway.Testing.Aspire;
 using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,7 +28,7 @@ public class SharedRateLimitBenchmarks
         RateLimits = new RateLimitOptions { ClientBurst = 2 * Calls, ClientPerSecond = 1_000, ToolBurst = 2 * Calls, ToolPerSecond = 1_000 },
     });
 
-    private DistributedApplication _garnet = null!;
+    private GatewayTestApp _garnet = null!;
     private ConnectionMultiplexer _redis = null!;
     private CallRateLimiter _rateLimiter = null!;
     private string _client = "";
@@ -38,8 +37,9 @@ public class SharedRateLimitBenchmarks
     public void Setup()
     {
         // Synchronously: the in-process toolchain does not await an asynchronous global setup.
-        _garnet = GatewayTestingBuilder.Create().StartOnly("redis").StartAsync().GetAwaiter().GetResult();
-        _redis = ConnectionMultiplexer.Connect(_garnet.GetConnectionStringAsync("redis").AsTask().GetAwaiter().GetResult()!);
+        // The AppHost's Garnet alone, through Aspire's test builder.
+        _garnet = GatewayAppBuilder.CreateAsync().GetAwaiter().GetResult().Only("redis").StartAsync().GetAwaiter().GetResult();
+        _redis = ConnectionMultiplexer.Connect(_garnet.GetConnectionStringAsync("redis").GetAwaiter().GetResult()!);
     }
 
     [GlobalCleanup]
