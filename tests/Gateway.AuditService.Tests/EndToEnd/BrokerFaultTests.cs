@@ -46,9 +46,7 @@ public sealed class BrokerFaultTests(SharedAuditSystem shared, ITestOutputHelper
         RideOutBrokerFaultsAsync(async (eventsWhileAway, deadline) =>
         {
             var node = await _system.App.ProcessIdAsync("messaging") ?? throw new InvalidOperationException("messaging is not running");
-            // The VM is the process DCP started once the start script has exec'd it, or one below a script that waits on it.
-            var nodeProcesses = ProcessTree.Descendants(node).Select(p => p.Id).Prepend(node).ToHashSet();
-            var beam = ProcessTree.All().Single(p => nodeProcesses.Contains(p.Id) && p.CommandLine.Contains("beam.smp", StringComparison.Ordinal));
+            var beam = ProcessTree.SelfAndDescendants(node).Single(p => p.CommandLine.Contains("beam.smp", StringComparison.Ordinal));
             GatewayTestApp.Kill(beam.Id);
             var publishing = _system.PublishStreamAsync(eventsWhileAway);
             // Nobody starts it but the AppHost's crash restarter.

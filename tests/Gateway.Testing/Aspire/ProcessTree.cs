@@ -30,6 +30,13 @@ public static class ProcessTree
         return found;
     }
 
+    /// <summary>
+    /// <paramref name="pid"/> itself and every process under it: where a program is, whether the process DCP started
+    /// execs it or starts it as a child (RabbitMQ's start script execs <c>beam.smp</c> in this AppHost).
+    /// </summary>
+    public static IReadOnlyList<(int Id, int ParentId, string CommandLine)> SelfAndDescendants(int pid) =>
+        [.. All().Where(p => p.Id == pid), .. Descendants(pid)];
+
     /// <summary>Every process on the machine with its parent and command line.</summary>
     public static IReadOnlyList<(int Id, int ParentId, string CommandLine)> All()
     {
