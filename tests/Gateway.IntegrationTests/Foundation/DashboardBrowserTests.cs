@@ -62,8 +62,9 @@ public sealed class DashboardBrowserTests(WholeSystemFixture fixture) : IAsyncLi
         await Expect(row).ToContainTextAsync("Closed");
         try
         {
-            await row.GetByRole(AriaRole.Button, new() { Name = "More actions" }).ClickAsync();
-            await page.GetByRole(AriaRole.Menuitem, new() { Name = "Isolate" }).ClickAsync();
+            // The row's last button opens its menu of commands (the "…" in the Actions column).
+            await row.GetByRole(AriaRole.Button).Last.ClickAsync();
+            await page.GetByText("Isolate", new() { Exact = true }).ClickAsync();
 
             await Expect(row).ToContainTextAsync("Isolated");
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath("isolated"), FullPage = true });

@@ -59,7 +59,7 @@ public sealed class ResourceFaultsTests(ResourceFaultsFixture fixture)
         using var session = await fixture.AgentSessionAsync();
         var answered = new List<(string, string)>();
         var node = Assert.IsType<int>(await App.ProcessIdAsync("messaging"));
-        var beam = ProcessTree.Descendants(node).Single(p => p.CommandLine.Contains("beam.smp", StringComparison.Ordinal)).Id;
+        var beam = ProcessTree.SelfAndDescendants(node).Single(p => p.CommandLine.Contains("beam.smp", StringComparison.Ordinal)).Id;
 
         GatewayTestApp.Kill(beam);
         for (var i = 0; i < 20; i++)
