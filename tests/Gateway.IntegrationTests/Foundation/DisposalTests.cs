@@ -12,10 +12,10 @@ public sealed class DisposalTests
     [Fact]
     public async Task Disposing_the_app_leaves_no_process_port_or_folder_behind()
     {
-        var before = ProcessTree.All().Select(p => p.Id).ToHashSet();
         var builder = await GatewayAppBuilder.CreateAsync();
         var app = await builder.Only("audit").StartAsync();
-        var started = ProcessTree.All().Where(p => !before.Contains(p.Id)).ToList();
+        // DCP runs detached, watching the process that started it (this test host); every resource descends from it.
+        var started = RunBy(Environment.ProcessId);
         var ports = await PortsAsync(app, "messaging", "messaging-epmd", "audit");
         var runFolder = Path.GetDirectoryName(app.Model.Resources.OfType<GatewayConfigurationResource>().Single().FilePath)!;
         Assert.Contains(started, p => p.CommandLine.Contains("beam.smp", StringComparison.Ordinal));
@@ -34,18 +34,21 @@ public sealed class DisposalTests
     {
         using var host = AppHostProcess.StartRunning();
         await host.WaitForOutputAsync("Distributed application started", TimeSpan.FromMinutes(3));
-        // DCP runs detached, watching the AppHost's PID; every resource process descends from it.
-        var dcp = ProcessTree.All().Where(p => p.CommandLine.Contains($"--monitor {host.Id}", StringComparison.Ordinal)).Select(p => (p.Id, p.CommandLine)).ToList();
-        var children = dcp
-            .Concat(dcp.SelectMany(p => ProcessTree.Descendants(p.Id)).Concat(ProcessTree.Descendants(host.Id)).Select(p => (p.Id, p.CommandLine)))
-            .ToList();
-        Assert.NotEmpty(dcp);
+        var children = RunBy(host.Id).Concat(ProcessTree.Descendants(host.Id).Select(p => (p.Id, p.CommandLine))).ToList();
         Assert.Contains(children, p => p.CommandLine.Contains("GarnetServer", StringComparison.Ordinal));
 
         host.KillHostOnly();
 
         // DCP watches the AppHost's PID and tears every resource down when it dies, whatever killed it.
         await Eventually.TrueAsync(() => Task.FromResult(!ProcessTree.All().Any(p => children.Any(c => c.Id == p.Id))), what: "the run's processes gone");
+    }
+
+    /// <summary>The DCP processes watching <paramref name="monitoredProcess"/> and everything they started.</summary>
+    private static List<(int Id, string CommandLine)> RunBy(int monitoredProcess)
+    {
+        var dcp = ProcessTree.All().Where(p => p.CommandLine.Contains($"--monitor {monitoredProcess}", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(dcp);
+        return [.. dcp.SelectMany(p => ProcessTree.SelfAndDescendants(p.Id)).Select(p => (p.Id, p.CommandLine))];
     }
 
     private static async Task<IReadOnlyList<int>> PortsAsync(GatewayTestApp app, params string[] resources)

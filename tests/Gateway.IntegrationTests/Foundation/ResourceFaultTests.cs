@@ -19,15 +19,16 @@ public sealed class ResourceFaultsTests(ResourceFaultsFixture fixture)
     [Fact]
     public async Task A_resource_stopped_by_its_command_stays_down_until_started_again()
     {
-        var pid = await App.ProcessIdAsync("healthmonitor");
+        var pid = await App.ProcessIdAsync("everything");
 
-        await App.ExecuteCommandAsync("healthmonitor", KnownResourceCommands.StopCommand).ShouldSucceed();
-        await App.Notifications.WaitForResourceAsync("healthmonitor", e => e.Snapshot.State?.Text is "Exited" or "Finished").WaitAsync(Eventually.DefaultBound);
+        await App.ExecuteCommandAsync("everything", KnownResourceCommands.StopCommand).ShouldSucceed();
+        await App.Notifications.WaitForResourceAsync("everything", e => e.Snapshot.State?.Text is "Exited" or "Finished").WaitAsync(Eventually.DefaultBound);
 
         Assert.DoesNotContain(ProcessTree.All(), p => p.Id == pid);
-        await App.ExecuteCommandAsync("healthmonitor", KnownResourceCommands.StartCommand).ShouldSucceed();
-        await App.WaitForHealthyAsync("healthmonitor").WaitAsync(Eventually.DefaultBound);
-        Assert.NotEqual(pid, await App.ProcessIdAsync("healthmonitor"));
+        await App.ExecuteCommandAsync("everything", KnownResourceCommands.StartCommand).ShouldSucceed();
+        await Eventually.TrueAsync(async () => await App.ProcessIdAsync("everything") is { } started && started != pid, what: "everything started again");
+        await App.Notifications.WaitForResourceAsync("everything", e => e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy && e.Snapshot.State?.Text == "Running")
+            .WaitAsync(Eventually.DefaultBound);
     }
 
     [Fact]
