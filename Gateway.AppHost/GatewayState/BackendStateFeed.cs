@@ -15,6 +15,7 @@ namespace Gateway.AppHost.GatewayState;
 internal sealed partial class BackendStateFeed(
     IReadOnlyList<BackendCircuitResource> backends,
     GatewayAdminApi api,
+    DistributedApplicationModel model,
     ResourceNotificationService notifications,
     ILogger<BackendStateFeed> logger) : BackgroundService
 {
@@ -23,6 +24,13 @@ internal sealed partial class BackendStateFeed(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A model started in part (a test of the infrastructure alone) may leave out the monitor or the proxy: there is
+        // nothing to read then, and waiting for a resource that is not in the model would stop the whole AppHost.
+        if (!model.Resources.Contains(api.HealthMonitor.Resource) || !model.Resources.Contains(api.Proxy.Resource))
+        {
+            return;
+        }
+
         await notifications.WaitForResourceHealthyAsync(api.HealthMonitor.Resource.Name, stoppingToken);
         using var timer = new PeriodicTimer(Interval);
         var unreachable = false;
