@@ -79,6 +79,17 @@ public sealed class GatewayTestApp(DistributedApplication app, string adminKey) 
         process.Kill(entireProcessTree: false);
     }
 
+    /// <summary>Sends SIGTERM to one process, as an orchestrator stopping a container does to its main process.</summary>
+    public static void Terminate(int pid)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {pid} failed with exit code {kill.ExitCode}.");
+        }
+    }
+
     /// <summary>Runs a resource command (the dashboard's Start, Stop, Restart or one of the gateway's) and returns its result.</summary>
     public Task<ExecuteCommandResult> ExecuteCommandAsync(string resource, string command, CancellationToken cancellationToken = default) =>
         App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(Model.Resources.Single(r => r.Name == resource), command, cancellationToken);
