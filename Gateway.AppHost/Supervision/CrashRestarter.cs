@@ -8,7 +8,7 @@ namespace Gateway.AppHost.Supervision;
 /// DCP reports a process that died (killed by the OOM killer, <c>kill -9</c>, a crash, the audit service's stall
 /// watchdog) as Exited or Finished and leaves it so. For resources marked <see cref="RestartOnCrashAnnotation"/> this
 /// starts them again with the dashboard's own Start command, after a <see cref="RestartBackoff"/>. A process that exits
-/// with code 0 was stopped on purpose (the Stop command, SIGTERM) and stays stopped.
+/// with code 0 (SIGTERM to a service), or after the Stopping state (the Stop command), was stopped on purpose and stays stopped.
 /// </summary>
 internal sealed partial class CrashRestarter(
     DistributedApplicationModel model,
@@ -20,13 +20,30 @@ internal sealed partial class CrashRestarter(
     private readonly ConcurrentDictionary<string, RestartBackoff> _backoffs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _restarting = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Resources seen Stopping since they last ran: stopped with the Stop command. Their exit code does not say so
+    /// (DCP reports -1 for Garnet, which SIGTERM ends), so the Stopping state is what marks a stop as wanted.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, byte> _stoppedOnPurpose = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var supervised = model.Resources.Where(r => r.Annotations.OfType<RestartOnCrashAnnotation>().Any()).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         await foreach (var update in notifications.WatchAsync(stoppingToken))
         {
+            var state = update.Snapshot.State?.Text;
+            if (state == KnownResourceStates.Stopping)
+            {
+                _stoppedOnPurpose.TryAdd(update.ResourceId, 0);
+            }
+            else if (state == KnownResourceStates.Starting || state == KnownResourceStates.Running)
+            {
+                _stoppedOnPurpose.TryRemove(update.ResourceId, out _);
+            }
+
             if (supervised.Contains(update.Resource.Name)
                 && IsCrash(update.Snapshot)
+                && !_stoppedOnPurpose.ContainsKey(update.ResourceId)
                 && _restarting.TryAdd(update.ResourceId, 0))
             {
                 _ = RestartAsync(update.Resource.Name, update.ResourceId, update.Snapshot.ExitCode, stoppingToken);
