@@ -6,9 +6,8 @@ namespace Gateway.AppHost.Supervision;
 
 /// <summary>
 /// DCP reports a process that died (killed by the OOM killer, <c>kill -9</c>, a crash) as Exited or Finished and leaves
-/// it so. For resources marked <see cref="RestartOnCrashAnnotation"/> this starts them again with the dashboard's own
-/// Start command, after a <see cref="RestartBackoff"/>. A process that was being stopped (the Stop command, the AppHost's
-/// shutdown) or that exits with code 0 (it handled SIGTERM) stays stopped.
+/// it so. For resources marked <see cref="RestartOnCrashAnnotation"/> this starts them again with the dashboard's own Start command, after a <see cref="RestartBackoff"/>. A process that exits
+/// with code 0 (SIGTERM to a service), or after the Stopping state (the Stop command), was stopped on purpose and stays stopped.
 /// </summary>
 internal sealed partial class CrashRestarter(
     DistributedApplicationModel model,
@@ -20,38 +19,41 @@ internal sealed partial class CrashRestarter(
     private readonly ConcurrentDictionary<string, RestartBackoff> _backoffs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _restarting = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Resources seen Stopping since they last ran: stopped with the Stop command. Their exit code does not say so
+    /// (DCP reports -1 for Garnet, which SIGTERM ends), so the Stopping state is what marks a stop as wanted.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, byte> _stoppedOnPurpose = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var supervised = model.Resources.Where(r => r.Annotations.OfType<RestartOnCrashAnnotation>().Any()).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-        var lastState = new Dictionary<string, string?>(StringComparer.Ordinal);
         await foreach (var update in notifications.WatchAsync(stoppingToken))
         {
-            if (!supervised.Contains(update.Resource.Name))
+            var state = update.Snapshot.State?.Text;
+            if (state == KnownResourceStates.Stopping)
             {
-                continue;
+                _stoppedOnPurpose.TryAdd(update.ResourceId, 0);
+            }
+            else if (state == KnownResourceStates.Starting || state == KnownResourceStates.Running)
+            {
+                _stoppedOnPurpose.TryRemove(update.ResourceId, out _);
             }
 
-            var previous = lastState.GetValueOrDefault(update.ResourceId);
-            var state = update.Snapshot.State?.Text;
-            lastState[update.ResourceId] = state;
-            if (IsCrash(previous, state, update.Snapshot.ExitCode) && _restarting.TryAdd(update.ResourceId, 0))
+            if (supervised.Contains(update.Resource.Name)
+                && IsCrash(update.Snapshot)
+                && !_stoppedOnPurpose.ContainsKey(update.ResourceId)
+                && _restarting.TryAdd(update.ResourceId, 0))
             {
                 _ = RestartAsync(update.Resource.Name, update.ResourceId, update.Snapshot.ExitCode, stoppingToken);
             }
         }
     }
 
-    /// <summary>
-    /// An exit is a crash when the process was not being stopped (the Stop command and the AppHost's shutdown pass
-    /// through Stopping first; a process killed by SIGTERM then exits non-zero, yet was stopped on purpose) and it
-    /// did not exit cleanly.
-    /// </summary>
-    private static bool IsCrash(string? previous, string? state, int? exitCode) =>
-        (state == KnownResourceStates.Exited || state == KnownResourceStates.Finished)
-        && previous != KnownResourceStates.Stopping
-        && previous != KnownResourceStates.Exited
-        && previous != KnownResourceStates.Finished
-        && exitCode is not 0;
+    private static bool IsCrash(CustomResourceSnapshot snapshot) =>
+        snapshot.State?.Text is { } state
+        && (state == KnownResourceStates.Exited || state == KnownResourceStates.Finished)
+        && snapshot.ExitCode is not 0;
 
     private async Task RestartAsync(string name, string resourceId, int? exitCode, CancellationToken stoppingToken)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Testing;
+using Gateway.Testing.Aspire;
 
 namespace Gateway.IntegrationTests.Circuit;
 
@@ -14,13 +15,7 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
     public async Task InitializeAsync()
     {
         system.Flaky.Failing = false;
-        foreach (var resource in new[] { "redis", "messaging", "proxy-2" })
-        {
-            if (system.App.GetProcessId(resource) is null)
-            {
-                await system.App.StartResourceAsync(resource).WaitAsync(TimeSpan.FromSeconds(90));
-            }
-        }
+        await system.EnsureRunningAsync();
 
         Assert.True((await system.AdminAsync("reset")).IsSuccessStatusCode);
         await system.WaitForProxiesAsync("Closed");
@@ -50,7 +45,7 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
         var clients = new List<McpHttpSession>();
         foreach (var proxy in CircuitSystemFixture.Proxies)
         {
-            var client = new McpHttpSession(system.App.CreateAuthenticatedHttpClient(proxy, system.AdminApiKey), "circuit-tests");
+            var client = new McpHttpSession(system.App.CreateAdminClient(proxy), "circuit-tests");
             await client.InitializeAsync();
             var tools = (await client.RequestAsync("tools/list", new { })).GetRawText();
             var answer = await client.CallToolAsync("flaky_echo");
@@ -120,10 +115,12 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
         var standby = await system.StandbyAsync();
         var before = await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync));
 
-        system.App.KillResource(leader);
+        var leaderPid = await system.App.ProcessIdAsync(leader) ?? throw new InvalidOperationException($"{leader} has no process");
+        GatewayTestApp.Kill(leaderPid);
+        Assert.NotEqual(0, (await system.App.WaitForStoppedAsync(leader)).ExitCode);
 
-        // The AppHost restarts the killed monitor within about a second, but a freshly started monitor waits one
-        // lease TTL before contending, so the standby, already waiting for the dead leader's lease to expire, wins.
+        // The AppHost's crash restarter starts the killed monitor again after a second, but a freshly started monitor
+        // waits one lease TTL before contending, so the standby, already waiting for the dead leader's lease to expire, wins.
         Assert.Equal(standby, await system.LeaderAsync());
 
         Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("isolate")).StatusCode);
@@ -137,17 +134,22 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
             Assert.Equal(sequence, after[i]!.LastAppliedSequence);
         }
 
-        await system.App.WaitForResourceHealthyAsync(leader).WaitAsync(TimeSpan.FromSeconds(90));
+        // Killed, not stopped: the crash restarter brings it back as a new process (the system is whole for the next test).
+        await system.App.WaitForRunningAndHealthyAsync(leader);
+        Assert.NotEqual(leaderPid, await system.App.ProcessIdAsync(leader));
     }
 
     [Fact]
     public async Task A_proxy_started_after_transitions_gets_the_current_state_from_the_snapshot()
     {
-        await system.App.StopResourceAsync("proxy-2");
+        // Stopped by SIGTERM to the service rather than the dashboard's Stop command: DCP gives up on a proxy that
+        // takes over ~10 s to exit, and the proxy's shutdown waits on its stdio backend's process for about that long.
+        GatewayTestApp.Terminate(await system.App.ProcessIdAsync("proxy-2") ?? throw new InvalidOperationException("proxy-2 is not running"));
+        Assert.Equal(0, (await system.App.WaitForStoppedAsync("proxy-2")).ExitCode);
         Assert.Equal(HttpStatusCode.OK, (await system.AdminAsync("isolate")).StatusCode);
         await system.WaitForProxiesAsync("Isolated", ["proxy"]);
 
-        await system.App.StartResourceAsync("proxy-2").WaitAsync(TimeSpan.FromSeconds(90));
+        await system.App.StartResourceAsync("proxy-2");
 
         var gate = await system.GateAsync("proxy-2");
         Assert.Equal("Isolated", gate!.State);
@@ -165,12 +167,12 @@ public sealed class CircuitFailoverTests(CircuitSystemFixture system) : IAsyncLi
         await system.App.StopResourceAsync("messaging");
         await AssertFailStaticAsync();
 
-        await system.App.StartResourceAsync("messaging").WaitAsync(TimeSpan.FromSeconds(90));
-        await system.App.StartResourceAsync("redis").WaitAsync(TimeSpan.FromSeconds(90));
+        await system.App.StartResourceAsync("messaging");
+        await system.App.StartResourceAsync("redis");
         await CircuitSystemFixture.WaitUntilAsync(async () =>
-            (await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync))).All(g => g?.Status == "Healthy"), seconds: 90);
+            (await Task.WhenAll(CircuitSystemFixture.Proxies.Select(system.GateAsync))).All(g => g?.Status == "Healthy"));
 
-        await CircuitSystemFixture.WaitUntilAsync(async () => (await system.AdminAsync("reset")).IsSuccessStatusCode, seconds: 90);
+        await CircuitSystemFixture.WaitUntilAsync(async () => (await system.AdminAsync("reset")).IsSuccessStatusCode);
         await system.WaitForProxiesAsync("Closed");
     }
 

@@ -1,42 +1,56 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Gateway.AppHost.Hosting;
-using Gateway.AppHost.Testing;
+using Aspire.Hosting.ApplicationModel;
 using Gateway.Contracts.Configuration;
 using Gateway.Testing;
+using Gateway.Testing.Aspire;
 
 namespace Gateway.IntegrationTests.Circuit;
 
 /// <summary>
-/// The whole system with two proxy replicas and two monitor replicas, real Garnet and RabbitMQ, and a fault-injecting
-/// backend <c>flaky</c> (3 consecutive failures trip it; 1 s break) probed every 250 ms.
+/// The whole system with two proxy replicas and two monitor replicas, real Garnet and RabbitMQ, the audit service on
+/// SQLite, and a fault-injecting backend <c>flaky</c> (3 consecutive failures trip it; 1 s break) probed every 250 ms.
+/// It also serves the SIGTERM test (<see cref="Pipeline.ProxySigtermTests"/>), which needs the same whole system: a
+/// second backend <c>slow</c> (its tool shown as <c>slow__flaky_echo</c>) answers its load slowly, kept apart from
+/// <c>flaky</c> so calls cut short by a shutdown never count against the breaker these tests watch.
 /// </summary>
 public sealed class CircuitSystemFixture : IAsyncLifetime
 {
     public const string Backend = "flaky";
+    public const string SlowBackend = "slow";
     public static readonly string[] Proxies = ["proxy", "proxy-2"];
     public static readonly string[] Monitors = ["healthmonitor", "healthmonitor-2"];
 
-    private DistributedApplication? _app;
+    /// <summary>What tests stop or kill, in the order they depend on each other.</summary>
+    private static readonly string[] Stoppable = ["redis", "messaging", .. Monitors, .. Proxies];
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
+    private GatewayTestApp? _app;
+
+    public GatewayTestApp App => _app ?? throw new InvalidOperationException("Not started.");
 
     public FaultInjectingMcpServer Flaky { get; private set; } = null!;
 
-    public string AdminApiKey { get; private set; } = "";
+    public FaultInjectingMcpServer Slow { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Flaky = await FaultInjectingMcpServer.StartAsync();
-        var builder = GatewayTestingBuilder.Create()
-            .WithReplicas("proxy", 2)
-            .WithReplicas("healthmonitor", 2)
-            .ConfigureGateway(options => options.Backends.Add(new BackendOptions
+        Slow = await FaultInjectingMcpServer.StartAsync();
+        var builder = (await GatewayAppBuilder.CreateAsync())
+            .AddReplica("proxy", "proxy-2")
+            .AddReplica("healthmonitor", "healthmonitor-2")
+            .ConfigureGateway(options =>
             {
-                Name = Backend,
-                Url = Flaky.Url,
-                CircuitBreaker = new CircuitBreakerOptions { ConsecutiveFailures = 3, BreakDuration = TimeSpan.FromSeconds(1) },
-            }));
+                options.Backends.Add(new BackendOptions
+                {
+                    Name = Backend,
+                    Url = Flaky.Url,
+                    CircuitBreaker = new CircuitBreakerOptions { ConsecutiveFailures = 3, BreakDuration = TimeSpan.FromSeconds(1) },
+                });
+                options.Backends.Add(new BackendOptions { Name = SlowBackend, Url = Slow.Url, Stateless = true, Prefix = SlowBackend });
+                // The SIGTERM test keeps a dozen clients calling as fast as they are answered; no test here is about limits.
+                options.RateLimits = new RateLimitOptions { ClientPerSecond = 100_000, ClientBurst = 100_000, ToolPerSecond = 100_000, ToolBurst = 100_000 };
+            });
         foreach (var (name, value) in new[]
         {
             ("Gateway__HealthMonitor__ProbeInterval", "00:00:00.250"),
@@ -48,7 +62,6 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
             builder.WithEnvironment("healthmonitor", name, value);
         }
 
-        AdminApiKey = builder.AdminApiKey;
         _app = await builder.StartAsync();
     }
 
@@ -60,6 +73,27 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
         }
 
         await Flaky.DisposeAsync();
+        await Slow.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Brings back what an earlier test stopped (Garnet, RabbitMQ, a proxy replica) and waits for what the crash
+    /// restarter is bringing back, so each test starts on the whole system.
+    /// </summary>
+    public async Task EnsureRunningAsync()
+    {
+        foreach (var resource in Stoppable)
+        {
+            var snapshot = await App.SnapshotAsync(resource);
+            if (snapshot.State?.Text is { } state && (state == KnownResourceStates.Exited || state == KnownResourceStates.Finished) && snapshot.ExitCode is 0 or null)
+            {
+                await App.StartResourceAsync(resource);
+            }
+            else
+            {
+                await App.WaitForRunningAndHealthyAsync(resource);
+            }
+        }
     }
 
     /// <summary>
@@ -68,7 +102,7 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
     /// </summary>
     public async Task<GateView?> GateAsync(string proxy)
     {
-        if (App.GetProcessId(proxy) is null)
+        if (await App.ProcessIdAsync(proxy) is null)
         {
             return null;
         }
@@ -91,12 +125,12 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
     /// <summary>A monitor replica's view of <see cref="Backend"/>, or null while its process is not running or it does not answer.</summary>
     public async Task<MonitorView?> MonitorAsync(string monitor)
     {
-        if (App.GetProcessId(monitor) is null)
+        if (await App.ProcessIdAsync(monitor) is null)
         {
             return null;
         }
 
-        using var document = await GetJsonAsync(App.CreateAuthenticatedHttpClient(monitor, AdminApiKey), "/api/backends");
+        using var document = await GetJsonAsync(App.CreateAdminClient(monitor), "/api/backends");
         if (document is null)
         {
             return null;
@@ -137,7 +171,7 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
         {
             foreach (var monitor in Monitors)
             {
-                if (App.GetProcessId(monitor) is not null && await MonitorAsync(monitor) is { Leader: true })
+                if (await MonitorAsync(monitor) is { Leader: true })
                 {
                     leader = monitor;
                     return true;
@@ -153,7 +187,7 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
     public async Task<HttpResponseMessage> AdminAsync(string action, string? monitor = null)
     {
         monitor ??= await LeaderAsync();
-        using var client = App.CreateAuthenticatedHttpClient(monitor, AdminApiKey);
+        using var client = App.CreateAdminClient(monitor);
         return await client.PostAsJsonAsync(new Uri($"/api/backends/{Backend}/{action}", UriKind.Relative), new { reason = "integration test" });
     }
 
@@ -191,7 +225,7 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
         }
     }
 
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 60)
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 120)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         while (!await condition())

@@ -1,19 +1,18 @@
-using Gateway.AppHost.Hosting;
-using Gateway.AppHost.Testing;
+using Gateway.Testing.Aspire;
 using MassTransit;
 using StackExchange.Redis;
 
 namespace Gateway.IntegrationTests.Pipeline;
 
 /// <summary>
-/// The AppHost's Garnet (<c>redis</c>) and RabbitMQ (<c>messaging</c>), started once for the pipeline tests, which
-/// drive the proxy's Redis and bus adapters directly against them.
+/// The AppHost's Garnet (<c>redis</c>) and RabbitMQ (<c>messaging</c>, with its epmd), started once for the pipeline
+/// tests, which drive the proxy's Redis and bus adapters directly against them.
 /// </summary>
 public sealed class PipelineInfrastructureFixture : IAsyncLifetime
 {
-    private DistributedApplication? _app;
+    private GatewayTestApp? _app;
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
+    public GatewayTestApp App => _app ?? throw new InvalidOperationException("Not started.");
 
     public string RedisConnectionString { get; private set; } = "";
 
@@ -21,7 +20,7 @@ public sealed class PipelineInfrastructureFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await GatewayTestingBuilder.Create().StartOnly("redis", "messaging").StartAsync();
+        _app = await (await GatewayAppBuilder.CreateAsync()).Only("redis", "messaging").StartAsync();
         RedisConnectionString = await _app.GetConnectionStringAsync("redis") ?? throw new InvalidOperationException("redis has no connection string");
         MessagingUri = new Uri(await _app.GetConnectionStringAsync("messaging") ?? throw new InvalidOperationException("messaging has no connection string"));
     }

@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Gateway.AppHost.Configuration;
+using Gateway.AppHost.Supervision;
 using Gateway.Contracts.Configuration;
 
 namespace Gateway.Testing.Aspire;
@@ -17,6 +18,8 @@ namespace Gateway.Testing.Aspire;
 /// </summary>
 public sealed class GatewayAppBuilder
 {
+    private readonly Dictionary<string, List<string>> _replicas = new(StringComparer.Ordinal);
+
     private GatewayAppBuilder(IDistributedApplicationTestingBuilder builder, string adminKey)
     {
         Builder = builder;
@@ -54,9 +57,14 @@ public sealed class GatewayAppBuilder
         return this;
     }
 
+    /// <summary>Sets an environment variable of <paramref name="resource"/> and of every replica added of it, before or after.</summary>
     public GatewayAppBuilder WithEnvironment(string resource, string name, string value)
     {
-        Builder.CreateResourceBuilder(Get<IResourceWithEnvironment>(resource)).WithEnvironment(name, value);
+        foreach (var target in _replicas.GetValueOrDefault(resource, []).Prepend(resource))
+        {
+            Builder.CreateResourceBuilder(Get<IResourceWithEnvironment>(target)).WithEnvironment(name, value);
+        }
+
         return this;
     }
 
@@ -68,13 +76,53 @@ public sealed class GatewayAppBuilder
     public GatewayAppBuilder AddReplica(string resource, string replica)
     {
         var original = Get<ProjectResource>(resource);
-        var path = original.Annotations.OfType<IProjectMetadata>().Single().ProjectPath;
-        var copy = Builder.AddProject(replica, path).WithHttpEndpoint().WithHttpHealthCheck("/health");
-        foreach (var annotation in original.Annotations.Where(a => a is EnvironmentCallbackAnnotation or WaitAnnotation or ResourceRelationshipAnnotation or Gateway.AppHost.Supervision.RestartOnCrashAnnotation))
+        var copy = AddProjectLike(original, replica).WithHttpEndpoint().WithHttpHealthCheck("/health");
+        // What is set on the original afterwards must reach this copy too; annotations copied here are all it gets otherwise.
+        _replicas.TryAdd(resource, []);
+        _replicas[resource].Add(replica);
+        // The copy is given what the AppHost gave the original after the environment AddProject gives every project
+        // (the copy has its own of that): references and waits through the same calls the AppHost made, the other
+        // variables (gateway configuration file, spill folder) as new annotations calling the same callbacks. Aspire
+        // must not see one annotation object on two resources: when the copies shared the original's, the copy
+        // started without its connection strings or configuration file, or the original on the copy's port.
+        var projectDefaults = copy.Resource.Annotations.OfType<EnvironmentCallbackAnnotation>().Count();
+        var environmentSeen = 0;
+        IResourceAnnotation? previous = null;
+        foreach (var annotation in original.Annotations.ToList())
         {
-            copy.WithAnnotation(annotation, ResourceAnnotationMutationBehavior.Append);
+            switch (annotation)
+            {
+                case ResourceRelationshipAnnotation { Type: "Reference", Resource: IResourceWithConnectionString server }:
+                    copy.WithReference(Builder.CreateResourceBuilder(server));
+                    break;
+                case ResourceRelationshipAnnotation { Type: "Reference", Resource: IResourceWithServiceDiscovery service }:
+                    copy.WithReference(Builder.CreateResourceBuilder(service));
+                    break;
+                case WaitAnnotation { WaitType: WaitType.WaitUntilHealthy } wait:
+                    copy.WaitFor(Builder.CreateResourceBuilder(wait.Resource));
+                    break;
+                case RestartOnCrashAnnotation:
+                    copy.WithRestartOnCrash();
+                    break;
+                case EnvironmentCallbackAnnotation when environmentSeen++ < projectDefaults:
+                    break;
+                case EnvironmentCallbackAnnotation when previous is EndpointReferenceAnnotation
+                    or ResourceRelationshipAnnotation { Type: "Reference", Resource: IResourceWithConnectionString }:
+                    // A reference's own variables (after its relationship for a connection string, after its endpoint
+                    // reference for service discovery): the WithReference above has given the copy its own.
+                    break;
+                case EnvironmentCallbackAnnotation environment:
+                    copy.WithAnnotation(new EnvironmentCallbackAnnotation(environment.Callback), ResourceAnnotationMutationBehavior.Append);
+                    break;
+            }
+
+            previous = annotation;
         }
 
+        // Each of the two projects is told its own endpoint, last, so that nothing shared between them (one run with
+        // shared annotations started the original on the copy's port) decides where either listens.
+        ListenOn(Builder.CreateResourceBuilder(original));
+        ListenOn(copy);
         return this;
     }
 
@@ -127,6 +175,22 @@ public sealed class GatewayAppBuilder
             throw;
         }
     }
+
+    /// <summary>
+    /// A project of the same generated <c>Projects.*</c> type as <paramref name="original"/>: DCP runs it as the
+    /// original, <c>dotnet run --no-build</c>. Added by path instead, each replica would build the project again at
+    /// start, over the files the running original uses.
+    /// </summary>
+    private IResourceBuilder<ProjectResource> AddProjectLike(ProjectResource original, string name)
+    {
+        var metadataType = original.Annotations.OfType<IProjectMetadata>().Single().GetType();
+        var addProject = typeof(ProjectResourceBuilderExtensions).GetMethods()
+            .Single(m => m.Name == nameof(ProjectResourceBuilderExtensions.AddProject) && m.IsGenericMethodDefinition && m.GetParameters().Length == 2);
+        return (IResourceBuilder<ProjectResource>)addProject.MakeGenericMethod(metadataType).Invoke(null, [Builder, name])!;
+    }
+
+    private static void ListenOn(IResourceBuilder<ProjectResource> project) =>
+        project.WithEnvironment("ASPNETCORE_URLS", ReferenceExpression.Create($"http://localhost:{project.GetEndpoint("http").Property(EndpointProperty.TargetPort)}"));
 
     private T Get<T>(string name)
         where T : IResource =>

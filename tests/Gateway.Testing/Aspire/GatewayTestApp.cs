@@ -178,5 +178,68 @@ public sealed class GatewayTestApp(DistributedApplication app, string adminKey) 
         return client;
     }
 
+    /// <summary>
+    /// Stops the resource with the dashboard's Stop command and waits until DCP reports its process gone. A stopped
+    /// resource stays stopped: the AppHost's crash restarter leaves alone what was stopped on purpose.
+    /// </summary>
+    public async Task StopResourceAsync(string resource, CancellationToken cancellationToken = default)
+    {
+        await RunCommandAsync(resource, KnownResourceCommands.StopCommand, cancellationToken);
+        await WaitForStoppedAsync(resource, cancellationToken);
+    }
+
+    /// <summary>Starts a stopped (or exited) resource with the dashboard's Start command and waits until it is healthy.</summary>
+    public async Task StartResourceAsync(string resource, CancellationToken cancellationToken = default)
+    {
+        await RunCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken);
+        await WaitForRunningAndHealthyAsync(resource, cancellationToken);
+    }
+
+    /// <summary>Waits until the resource's process has exited (stopped, finished or crashed) and returns that snapshot, exit code included.</summary>
+    public async Task<CustomResourceSnapshot> WaitForStoppedAsync(string resource, CancellationToken cancellationToken = default)
+    {
+        using var limit = Bounded(cancellationToken);
+        return (await Notifications.WaitForResourceAsync(resource, e => IsStopped(e.Snapshot), limit.Token)).Snapshot;
+    }
+
+    /// <summary>
+    /// Waits until the resource runs and, when it has health checks, all pass. Unlike <see cref="WaitForHealthyAsync"/>
+    /// this also holds for a resource started again (by a command or the crash restarter) after it was healthy once.
+    /// </summary>
+    public async Task WaitForRunningAndHealthyAsync(string resource, CancellationToken cancellationToken = default)
+    {
+        var hasHealthChecks = Model.Resources.Single(r => r.Name == resource).Annotations.OfType<HealthCheckAnnotation>().Any();
+        using var limit = Bounded(cancellationToken);
+        await Notifications.WaitForResourceAsync(
+            resource,
+            e => e.Snapshot.State?.Text == KnownResourceStates.Running
+                && (!hasHealthChecks || (e.Snapshot.HealthReports.Length > 0 && e.Snapshot.HealthReports.All(r => r.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy))),
+            limit.Token);
+    }
+
+    private static bool IsStopped(CustomResourceSnapshot snapshot) =>
+        snapshot.State?.Text is { } state
+        && (state == KnownResourceStates.Exited || state == KnownResourceStates.Finished || state == KnownResourceStates.FailedToStart);
+
+    private async Task RunCommandAsync(string resource, string command, CancellationToken cancellationToken)
+    {
+        var result = await ExecuteCommandAsync(resource, command, cancellationToken);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"{command} on {resource} failed: {result.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A wait on DCP is bounded by as long as a whole model may take to start, so a resource that never gets there
+    /// fails the test instead of hanging the suite.
+    /// </summary>
+    private static CancellationTokenSource Bounded(CancellationToken cancellationToken)
+    {
+        var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(StartTimeout);
+        return limit;
+    }
+
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 }
