@@ -77,15 +77,19 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Brings back what an earlier test stopped (Garnet, RabbitMQ, a proxy replica) and waits for what the crash
-    /// restarter is bringing back, so each test starts on the whole system.
+    /// Brings back what an earlier test stopped (Garnet and RabbitMQ with the Stop command, a proxy replica with
+    /// SIGTERM, exit code 0) and waits for what the crash restarter is bringing back (a killed monitor), so each test
+    /// starts on the whole system, even after one that failed half-way.
     /// </summary>
     public async Task EnsureRunningAsync()
     {
         foreach (var resource in Stoppable)
         {
             var snapshot = await App.SnapshotAsync(resource);
-            if (snapshot.State?.Text is { } state && (state == KnownResourceStates.Exited || state == KnownResourceStates.Finished) && snapshot.ExitCode is 0 or null)
+            var stoppedOnPurpose = snapshot.State?.Text is { } state
+                && (state == KnownResourceStates.Exited || state == KnownResourceStates.Finished)
+                && (snapshot.ExitCode is 0 or null || App.Model.Resources.Single(r => r.Name == resource) is not ProjectResource);
+            if (stoppedOnPurpose)
             {
                 await App.StartResourceAsync(resource);
             }
