@@ -10,25 +10,18 @@ namespace Gateway.AppHost;
 /// </summary>
 internal sealed class RunDirectory
 {
-    private RunDirectory(string path, bool owned)
-    {
-        Path = path;
-        IsTemporary = owned;
-    }
+    private RunDirectory(string path) => Path = path;
 
     public string Path { get; }
-
-    /// <summary>Whether the folder was made for this run and is deleted when the AppHost stops.</summary>
-    public bool IsTemporary { get; }
 
     public static RunDirectory Create(IDistributedApplicationBuilder builder)
     {
         if (builder.Configuration["AppHost:DataDirectory"] is { Length: > 0 } configured)
         {
-            return new RunDirectory(Directory.CreateDirectory(System.IO.Path.GetFullPath(configured)).FullName, owned: false);
+            return new RunDirectory(Directory.CreateDirectory(System.IO.Path.GetFullPath(configured)).FullName);
         }
 
-        var run = new RunDirectory(Directory.CreateTempSubdirectory("gateway-run-").FullName, owned: true);
+        var run = new RunDirectory(Directory.CreateTempSubdirectory("gateway-run-").FullName);
         builder.Eventing.Subscribe<AfterResourcesCreatedEvent>((@event, _) =>
         {
             var lifetime = @event.Services.GetRequiredService<IHostApplicationLifetime>();

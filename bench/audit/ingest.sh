@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end audit ingest on the Release build, in one line:
 #   bench/audit/ingest.sh sqlite|postgres [events] [rate] [events-per-message]
-# Starts RabbitMQ and the audit database with the AppHost (free ports, a fresh run folder), runs the audit service's
+# Starts RabbitMQ and the audit database from the AppHost's model (free ports, a temporary run folder), runs the audit service's
 # Release DLL itself (so its PID, hence its CPU, is known), runs Gateway.Bench.Audit ingest against both, and stops
 # everything. Defaults: 300,000 events after a 100,000-event warm-up, offered at 20,000 events/s, 200 per message (the proxy default).
 set -euo pipefail
@@ -12,31 +12,32 @@ batch=${4:-200}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
-dotnet build -c Release Gateway.AppHost --nologo -v q > /dev/null
 dotnet build -c Release bench/audit --nologo -v q > /dev/null
+dotnet build -c Release Gateway.AuditService --nologo -v q > /dev/null
 
-log=$(mktemp)
-setsid dotnet Gateway.AppHost/bin/Release/net10.0/Gateway.AppHost.dll --AppHost:RandomPorts=true --AppHost:DashboardPort=-1 \
-  --AppHost:AuditDb="$engine" --AppHost:StartOnly:0=messaging --AppHost:StartOnly:1=auditdb > "$log" 2>&1 &
-apphost=$!
+# RabbitMQ and the database from the AppHost's model (Aspire's test builder), held until its stdin closes.
+infra_log=$(mktemp)
+exec 3> >(dotnet bench/audit/bin/Release/net10.0/Gateway.Bench.Audit.dll infrastructure --engine "$engine" > "$infra_log" 2>&1)
 service=
 cleanup() {
   [ -n "$service" ] && kill -TERM "$service" 2> /dev/null && wait "$service" 2> /dev/null || true
-  kill -TERM "$apphost" 2> /dev/null && wait "$apphost" 2> /dev/null || true
-  rm -f "$log"
+  exec 3>&-
+  sleep 20
+  rm -f "$infra_log"
 }
 trap cleanup EXIT
 
-for _ in $(seq 120); do grep -q "Endpoints and connection strings:" "$log" && break; sleep 1; done
-endpoints=$(sed -n 's/^Endpoints and connection strings: //p' "$log")
-[ -n "$endpoints" ] || { cat "$log"; exit 1; }
-read -r amqp auditdb < <(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['resources']; print(r['messaging']['connectionString'], r['auditdb']['connectionString'])" "$endpoints")
-run=$(dirname "$endpoints")
-broker=$(pgrep -f "beam.smp.*$(basename "$run")" -n)
+for _ in $(seq 300); do grep -q "^ready" "$infra_log" && break; sleep 1; done
+grep -q "^ready" "$infra_log" || { cat "$infra_log"; exit 1; }
+value() { sed -n "s/^$1=//p" "$infra_log"; }
+amqp=$(value messaging)
+auditdb=$(value auditdb)
+broker=$(value broker-pid)
+run=$(mktemp -d)
 db_args=()
 if [ "$engine" = postgres ]; then
   # The postmaster; its backends do the inserts, and the bench adds their CPU to its own.
-  db_args=(--db-pid "$(pgrep -f "^/usr/lib/postgresql/15/bin/postgres -D $run" -o)")
+  db_args=(--db-pid "$(value db-pid)")
 fi
 
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")

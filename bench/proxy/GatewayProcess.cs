@@ -60,7 +60,8 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         }
 
         // As the AppHost runs every proxy replica.
-        foreach (var (name, value) in Gateway.AppHost.GatewayAppModel.ProxyRuntimeEnvironment.Concat(connectionStrings))
+        start.Environment[Gateway.AppHost.ProxyRuntime.Gen0SizeVariable] = Gateway.AppHost.ProxyRuntime.Gen0Size;
+        foreach (var (name, value) in connectionStrings)
         {
             start.Environment[name] = value;
         }

@@ -1,5 +1,4 @@
-using Gateway.AppHost.Hosting;
-using Gateway.AppHost.Testing;
+using Gateway.Testing.Aspire;
 using Gateway.Bench.Proxy;
 
 // Added latency of tools/call through the gateway versus calling the backend directly, at a fixed rate with
@@ -23,13 +22,14 @@ if (mode is not ("full" or "standalone"))
 }
 
 var spill = Directory.CreateTempSubdirectory("proxy-bench-spill-");
-DistributedApplication? infrastructure = null;
+GatewayTestApp? infrastructure = null;
 try
 {
     var connectionStrings = new Dictionary<string, string>(StringComparer.Ordinal);
     if (mode == "full")
     {
-        infrastructure = await GatewayTestingBuilder.Create().StartOnly("redis", "messaging").StartAsync();
+        // The AppHost's Garnet and RabbitMQ alone, through Aspire's test builder.
+        infrastructure = await (await GatewayAppBuilder.CreateAsync()).Only("redis", "messaging").StartAsync();
         connectionStrings["ConnectionStrings__redis"] = (await infrastructure.GetConnectionStringAsync("redis"))!;
         connectionStrings["ConnectionStrings__messaging"] = (await infrastructure.GetConnectionStringAsync("messaging"))!;
     }
