@@ -90,27 +90,37 @@ public sealed class WholeSystemSmokeTests(WholeSystemFixture fixture)
         await session.RequestAsync("tools/call", new { name = "everything__echo", arguments = new { message = "traced" } });
         using var dashboard = await fixture.App.CreateDashboardApiClientAsync(fixture.DashboardApiKey);
 
-        // The audit service stores the event after the call returned; its spans arrive with the next export.
-        var services = await Eventually.ValueAsync(async () =>
+        // The audit service stores the event after the call returned, and each service exports its spans in batches:
+        // wait until one trace holds the whole chain.
+        var chain = await Eventually.ValueAsync(async () =>
         {
             using var traces = JsonDocument.Parse(await dashboard.GetStringAsync(new Uri("/api/telemetry/traces?resource=proxy&limit=50", UriKind.Relative)));
             foreach (var traceId in TraceIds(traces.RootElement).Distinct())
             {
                 using var trace = JsonDocument.Parse(await dashboard.GetStringAsync(new Uri($"/api/telemetry/traces/{traceId}", UriKind.Relative)));
                 var spans = Spans(trace.RootElement).ToList();
-                if (spans.Any(s => s.Name.StartsWith("POST", StringComparison.Ordinal) && s.Service == "proxy")
-                    && spans.Any(s => s.Service == "audit"))
+                if (TraceChain.All(link => spans.Any(s => s.Service == link.Service && s.Name.Contains(link.Name, StringComparison.Ordinal))))
                 {
                     return spans;
                 }
             }
 
             return null;
-        });
+        }, what: "one trace from the proxy's request to the audit service's store");
 
-        Assert.Contains(services, s => s.Service == "proxy" && s.Name.Contains("send", StringComparison.OrdinalIgnoreCase));
-        Assert.Contains(services, s => s.Service == "audit" && s.Name.Contains("process", StringComparison.OrdinalIgnoreCase));
+        Assert.All(TraceChain, link => Assert.Contains(chain, s => s.Service == link.Service && s.Name.Contains(link.Name, StringComparison.Ordinal)));
     }
+
+    /// <summary>The spans one tools/call leaves, in order: request, backend call, audit publish and send, consume, store.</summary>
+    private static readonly (string Service, string Name)[] TraceChain =
+    [
+        ("proxy", "POST /mcp"),
+        ("proxy", "POST"),
+        ("proxy", "audit publish"),
+        ("proxy", " send"),
+        ("audit", " process"),
+        ("audit", "audit store"),
+    ];
 
     private static async Task<string?> HealthOfAsync(HttpResponseMessage response)
     {
