@@ -13,7 +13,7 @@ OUT="$ROOT/bench/results/apphost-startup.md"
 
 dotnet build Gateway.AppHost --nologo -v q >/dev/null
 
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+rss_kb() { awk '/^VmRSS/ {v = $2} END {print v + 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
 healthy() { curl -fs -o /dev/null -m 1 "http://localhost:$1/health"; }
 sum_rss_mb() { local total=0 pid; for pid in "$@"; do total=$((total + $(rss_kb "$pid"))); done; echo $((total / 1024)); }
 
@@ -52,7 +52,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(
   echo "Recorded by \`bench/apphost/startup.sh $RUNS\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem/ {print $2}') GiB,"
-  echo "$(. /etc/os-release; echo "$PRETTY_NAME"), .NET SDK $(dotnet --version). Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "$(. /etc/os-release; echo "$PRETTY_NAME"), .NET SDK $(dotnet --version). Load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| run | start → every service healthy (s) | AppHost + DCP + dashboard RSS (MB) | everything the run started, RSS (MB) |"
   echo "| --- | --- | --- | --- |"
