@@ -20,9 +20,13 @@ public sealed class GatewayOptions
     [ValidateEnumeratedItems]
     public List<BackendOptions> Backends { get; set; } = [];
 
-    /// <summary>LLM providers behind <c>/v1/chat/completions</c>, by name.</summary>
+    /// <summary>LLM providers behind the <c>/v1</c> endpoints, by name.</summary>
     [ValidateEnumeratedItems]
     public List<ProviderOptions> Providers { get; set; } = [];
+
+    /// <summary>Models clients may ask for on the <c>/v1</c> endpoints, each routed to ordered provider targets.</summary>
+    [ValidateEnumeratedItems]
+    public List<ModelOptions> Models { get; set; } = [];
 
     /// <summary>Clients that may call the gateway, each with an API key hash and roles.</summary>
     [ValidateEnumeratedItems]
@@ -109,32 +113,6 @@ public sealed class BackendOptions
     public CircuitBreakerOptions? CircuitBreaker { get; set; }
 }
 
-/// <summary>One LLM provider behind <c>/v1/chat/completions</c> (OpenAI-compatible API).</summary>
-public sealed class ProviderOptions
-{
-    /// <summary>Unique among providers; <see cref="BackendOptions.NamePattern"/>.</summary>
-    [Required, RegularExpression(BackendOptions.NamePattern)]
-    public string Name { get; set; } = "";
-
-    /// <summary>Base URL of the OpenAI-compatible API, absolute http(s).</summary>
-    [Required]
-    public Uri? BaseUrl { get; set; }
-
-    /// <summary>Models served by this provider, none empty; the request's <c>model</c> picks the provider.</summary>
-    public List<string> Models { get; set; } = [];
-
-    /// <summary>Name of the configuration key that holds this provider's API key (never the key itself).</summary>
-    public string? ApiKeySetting { get; set; }
-
-    /// <summary>Per-call timeout, 10 ms to 1 h. Default: 120 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(120);
-
-    /// <summary>Breaker thresholds for this provider; unset values fall back to <see cref="GatewayOptions.CircuitBreaker"/>.</summary>
-    [ValidateObjectMembers]
-    public CircuitBreakerOptions? CircuitBreaker { get; set; }
-}
-
 /// <summary>A caller of the gateway.</summary>
 public sealed class ClientOptions
 {
@@ -151,6 +129,10 @@ public sealed class ClientOptions
 
     /// <summary>Roles of this client: each a <see cref="GatewayOptions.Roles"/> key or one of <see cref="GatewayOptions.BuiltInRoles"/>.</summary>
     public List<string> Roles { get; set; } = [];
+
+    /// <summary>This client's LLM token budget per minute, 1 to 10^12. Default: <see cref="RateLimitOptions.ClientTokensPerMinute"/>.</summary>
+    [Range(1, 1_000_000_000_000)]
+    public long? TokensPerMinute { get; set; }
 }
 
 /// <summary>
@@ -167,6 +149,9 @@ public sealed class RoleOptions
     public List<string> Resources { get; set; } = [];
 
     public List<string> Prompts { get; set; } = [];
+
+    /// <summary>Models (as clients name them) the role may use on the <c>/v1</c> endpoints.</summary>
+    public List<string> Models { get; set; } = [];
 }
 
 /// <summary>Token-bucket rate limits, shared across replicas through Redis.</summary>
@@ -187,6 +172,13 @@ public sealed class RateLimitOptions
     /// <summary>Burst for each (client, tool) pair, 1 to 1 000 000. Default: 40.</summary>
     [Range(1, 1_000_000)]
     public int ToolBurst { get; set; } = 40;
+
+    /// <summary>
+    /// LLM tokens (input plus output, as providers report them) each client may use per minute, 1 to 10^12; a
+    /// client's own <see cref="ClientOptions.TokensPerMinute"/> wins. Default: none (no token budget).
+    /// </summary>
+    [Range(1, 1_000_000_000_000)]
+    public long? ClientTokensPerMinute { get; set; }
 }
 
 /// <summary>

@@ -30,6 +30,7 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
 
         ValidateBackends(options, errors);
         ValidateProviders(options, errors);
+        ValidateModels(options, errors);
         ValidateRoles(options, errors);
         ValidateClients(options, errors);
         ValidateBreaker($"{Root}.CircuitBreaker", options.CircuitBreaker, null, errors);
@@ -89,20 +90,57 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
                 Report(errors, "Name", $"{path}.Name", $"'{provider.Name}' is already the name of another provider (names compare ignoring case).");
             }
 
+            // Providers and backends share breakers, kill switches and dashboard resources by name.
+            if (!string.IsNullOrEmpty(provider.Name) && options.Backends.Any(b => string.Equals(b?.Name, provider.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                Report(errors, "Name", $"{path}.Name", $"'{provider.Name}' is already the name of a backend.");
+            }
+
             if (provider.BaseUrl is not null)
             {
                 ValidateHttpUrl("BaseUrl", $"{path}.BaseUrl", provider.BaseUrl, errors);
             }
 
-            for (var m = 0; m < provider.Models.Count; m++)
+            ValidateBreaker($"{path}.CircuitBreaker", provider.CircuitBreaker, options.CircuitBreaker, errors);
+        }
+    }
+
+    private static void ValidateModels(GatewayOptions options, List<string> errors)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var providers = options.Providers.Where(p => p is not null).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < options.Models.Count; i++)
+        {
+            var path = $"{Root}.Models[{i}]";
+            var model = options.Models[i];
+            if (model is null)
             {
-                if (string.IsNullOrWhiteSpace(provider.Models[m]))
-                {
-                    Report(errors, "Models", $"{path}.Models[{m}]", "is empty.");
-                }
+                Report(errors, "Models", path, "is empty.");
+                continue;
             }
 
-            ValidateBreaker($"{path}.CircuitBreaker", provider.CircuitBreaker, options.CircuitBreaker, errors);
+            if (!string.IsNullOrEmpty(model.Name) && !names.Add(model.Name))
+            {
+                Report(errors, "Name", $"{path}.Name", $"'{model.Name}' is already the name of another model.");
+            }
+
+            if (model.Targets.Count == 0)
+            {
+                Report(errors, "Targets", $"{path}.Targets", "needs at least one target.");
+            }
+
+            for (var t = 0; t < model.Targets.Count; t++)
+            {
+                var target = model.Targets[t];
+                if (target is null)
+                {
+                    Report(errors, "Targets", $"{path}.Targets[{t}]", "is empty.");
+                }
+                else if (!string.IsNullOrEmpty(target.Provider) && !providers.Contains(target.Provider))
+                {
+                    Report(errors, "Provider", $"{path}.Targets[{t}].Provider", $"names provider '{target.Provider}', which is not in {Root}.Providers.");
+                }
+            }
         }
     }
 
@@ -125,6 +163,7 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             ValidateGlobs("Tools", $"{path}.Tools", grants.Tools, errors);
             ValidateGlobs("Resources", $"{path}.Resources", grants.Resources, errors);
             ValidateGlobs("Prompts", $"{path}.Prompts", grants.Prompts, errors);
+            ValidateGlobs("Models", $"{path}.Models", grants.Models, errors);
         }
     }
 

@@ -51,7 +51,7 @@ internal static class ValidGatewayConfigurations
 
     private static ProviderOptions Provider(int index, (string Suffix, int Port, TimeSpan Timeout) seed) => new()
     {
-        Name = $"p{index}-{seed.Suffix}", BaseUrl = new Uri($"https://llm{index}.example:{seed.Port}/v1/"), Models = [seed.Suffix],
+        Name = $"p{index}-{seed.Suffix}", BaseUrl = new Uri($"https://llm{index}.example:{seed.Port}/v1/"),
         Timeout = seed.Timeout,
     };
 
@@ -79,6 +79,7 @@ internal static class ValidGatewayConfigurations
                 {
                     Backends = backends,
                     Providers = providers,
+                    Models = [.. providers.Select(p => new ModelOptions { Name = "m-" + p.Name, Targets = [new ModelTargetOptions { Provider = p.Name }] })],
                     Roles = roles,
                     Clients = clients,
                     CircuitBreaker = breaker,
@@ -95,7 +96,8 @@ internal static class ValidGatewayConfigurations
             new BackendOptions { Name = "local", Transport = BackendTransport.Stdio, Command = "node" },
             new BackendOptions { Name = "beta", Url = new Uri("https://beta.example/mcp"), CircuitBreaker = new CircuitBreakerOptions() },
         ],
-        Providers = [new ProviderOptions { Name = "openai", BaseUrl = new Uri("https://api.openai.example/v1/"), Models = ["gpt"] }],
+        Providers = [new ProviderOptions { Name = "openai", BaseUrl = new Uri("https://api.openai.example/v1/") }],
+        Models = [new ModelOptions { Name = "gpt", Targets = [new ModelTargetOptions { Provider = "openai" }] }],
         Roles = new(StringComparer.Ordinal) { ["user"] = new RoleOptions { Tools = ["alpha_*", "search"], Resources = ["*"] } },
         Clients =
         [
