@@ -1,3 +1,4 @@
+using Gateway.Proxy.JsonRpc;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
