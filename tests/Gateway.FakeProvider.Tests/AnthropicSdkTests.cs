@@ -70,10 +70,10 @@ public sealed class AnthropicSdkTests
     {
         await using var server = await FakeProviderServer.StartAsync(new FakeProviderOptions { ApiKey = "right" });
 
-        var error = await Assert.ThrowsAnyAsync<AnthropicApiException>(() => Client(server, "wrong").Messages.Create(Ask("hi")));
+        var error = await Assert.ThrowsAsync<AnthropicUnauthorizedException>(() => Client(server, "wrong").Messages.Create(Ask("hi")));
         var message = await Client(server, "right").Messages.Create(Ask("hi"));
 
-        Assert.Contains("401", error.Message, StringComparison.Ordinal);
+        Assert.Contains("authentication_error", error.Message, StringComparison.Ordinal);
         Assert.True(message.Content[0].TryPickText(out var text));
         Assert.Equal("echo: hi", text.Text);
     }
