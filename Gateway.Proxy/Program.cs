@@ -18,6 +18,7 @@ app.MapCircuitEndpoints();
 if (!stdio)
 {
     app.MapMcpEndpoint();
+    app.MapLlmEndpoints();
 }
 
 app.Run();

@@ -29,7 +29,7 @@ public enum AuditDecision
 /// backend offers the name), <c>shutting_down</c>, <c>cancelled</c> (the client went away), for admin actions
 /// <c>kill_switch_engaged</c> / <c>kill_switch_released</c>, or for transitions the new state.
 /// </param>
-/// <param name="ErrorCode">The JSON-RPC error code returned to the client, if any.</param>
+/// <param name="ErrorCode">The JSON-RPC error code returned to the client, if any; for an LLM request, the HTTP status of an error answer.</param>
 /// <param name="LatencyMs">Time from receipt to answer, in milliseconds.</param>
 /// <param name="ResponseBytes">Size of the answer sent to the client.</param>
 /// <param name="ArgumentsSha256">Lower-case hex SHA-256 of the canonical JSON arguments.</param>

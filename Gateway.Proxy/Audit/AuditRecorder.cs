@@ -57,6 +57,43 @@ public sealed partial class AuditRecorder(
     }
 
     /// <summary>
+    /// Records the decision about one request on the <c>/v1</c> endpoints: <paramref name="provider"/> is the
+    /// provider that answered (null when none did), <paramref name="llm"/> the attempts, tokens and timings.
+    /// </summary>
+    public void RecordLlm(CallContext context, AuditDecision decision, string status, int? httpStatus, long responseBytes, string? detail,
+        string? provider, LlmCallAudit? llm)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            var now = time.GetUtcNow();
+            buffer.Write(new AuditEvent(
+                AuditEventIds.Next(now),
+                now,
+                source.Name,
+                context.RequestId,
+                null,
+                context.Client.ClientId,
+                context.Method,
+                context.Target,
+                provider,
+                decision,
+                status,
+                httpStatus,
+                Stopwatch.GetElapsedTime(context.StartedAt).TotalMilliseconds,
+                responseBytes,
+                null,
+                null,
+                detail,
+                llm));
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(logger, ex, context.Method, context.RequestId);
+        }
+    }
+
+    /// <summary>
     /// Records a request the transport edge refused before the pipeline because it carried no valid API key
     /// (<c>-32001</c>); there is no client to attribute it to.
     /// </summary>

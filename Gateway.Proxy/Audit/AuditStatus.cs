@@ -15,6 +15,12 @@ public static class AuditStatus
     public const string BackendUnavailable = "backend_unavailable";
     public const string ShuttingDown = "shutting_down";
     public const string Cancelled = "cancelled";
+
+    /// <summary>The request itself was malformed (an LLM body that is not JSON, has no model, ...), refused at the edge.</summary>
+    public const string InvalidRequest = "invalid_request";
+
+    /// <summary>An LLM stream broke after its first byte reached the client.</summary>
+    public const string StreamCut = "stream_cut";
     public const string KillSwitchEngaged = "kill_switch_engaged";
     public const string KillSwitchReleased = "kill_switch_released";
 }

@@ -47,12 +47,14 @@ internal static class Extensions
             {
                 bus.AddKillSwitchNotifications(instanceId);
                 bus.AddCircuitTransitions(instanceId);
+                bus.AddProviderThrottles(instanceId);
             });
         }
 
         builder.AddMcpGateway();
         builder.AddEnforcementPipeline();
         builder.AddCircuitBreakers();
+        builder.AddLlmGateway();
         if (stdio)
         {
             builder.AddMcpStdio();

@@ -11,8 +11,8 @@ namespace Gateway.Proxy.Llm.Requests;
 /// </summary>
 public sealed class LlmRequestBody
 {
-    private static readonly byte[] s_usageOptions = """"stream_options":{"include_usage":true},"""u8.ToArray();
-    private static readonly byte[] s_includeUsage = """"include_usage":true"""u8.ToArray();
+    private static readonly byte[] s_usageOptions = "\"stream_options\":{\"include_usage\":true},"u8.ToArray();
+    private static readonly byte[] s_includeUsage = "\"include_usage\":true"u8.ToArray();
     private static readonly byte[] s_true = "true"u8.ToArray();
     private static readonly byte[] s_usageObject = """{"include_usage":true}"""u8.ToArray();
 
