@@ -16,7 +16,7 @@ if (!Prerequisites.AreMet(builder, Console.Error))
 var run = RunDirectory.Create(builder);
 
 var adminKey = builder.AddParameter("admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
-var llmApiKey = builder.AddParameter("llm-api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+var llmApiKey = builder.AddProviderApiKey("llm-api-key");
 var messagingPassword = builder.AddParameter("messaging-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true);
 
 var redis = builder.AddGatewayRedis("redis", run.For("redis"));
@@ -34,9 +34,9 @@ var llmSecondary = builder.AddFakeProvider("llm-secondary", llmApiKey);
 var gatewayConfig = builder.AddGatewayConfiguration("gateway-config", adminKey, run.Path)
     .WithHttpBackend("everything", everything)
     .WithStdioBackend("everything-stdio", stdioCommand, stdioArguments)
-    .WithProvider("llm-primary", llmPrimary, ProviderKind.OpenAI, FakeProviderBuilderExtensions.ApiKeySetting)
-    .WithProvider("llm-secondary", llmSecondary, ProviderKind.OpenAI, FakeProviderBuilderExtensions.ApiKeySetting)
-    .WithProvider("llm-primary-anthropic", llmPrimary, ProviderKind.Anthropic, FakeProviderBuilderExtensions.ApiKeySetting)
+    .WithProvider("llm-primary", llmPrimary, ProviderKind.OpenAI, ProviderBuilderExtensions.ApiKeySetting)
+    .WithProvider("llm-secondary", llmSecondary, ProviderKind.OpenAI, ProviderBuilderExtensions.ApiKeySetting)
+    .WithProvider("llm-primary-anthropic", llmPrimary, ProviderKind.Anthropic, ProviderBuilderExtensions.ApiKeySetting)
     .WithModel("demo-chat", ("llm-primary", "fake-gpt", 0), ("llm-secondary", "fake-gpt", 1))
     .WithModel("demo-embed", ("llm-primary", "fake-embed", 0), ("llm-secondary", "fake-embed", 1))
     .WithModel("demo-claude", ("llm-primary-anthropic", "fake-claude", 0));

@@ -2,13 +2,25 @@ using Gateway.AppHost.Supervision;
 
 namespace Gateway.AppHost.Providers;
 
-public static class FakeProviderBuilderExtensions
+public static class ProviderBuilderExtensions
 {
     /// <summary>
     /// The configuration key (an environment variable of the proxy and the monitor) that holds the demo providers'
     /// API key; the providers' <c>ApiKeySetting</c> names it.
     /// </summary>
     public const string ApiKeySetting = "LLM_API_KEY";
+
+    /// <summary>
+    /// The LLM providers' API key, a secret parameter: generated for a local run (the demo providers expect whatever it
+    /// is), asked for when deploying (the deployment's providers have real keys).
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddProviderApiKey(this IDistributedApplicationBuilder builder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.ExecutionContext.IsRunMode
+            ? builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true)
+            : builder.AddParameter(name, secret: true);
+    }
 
     /// <summary>
     /// A fault-injecting fake LLM provider (demo/Gateway.FakeProvider) on a free port: OpenAI-shaped
