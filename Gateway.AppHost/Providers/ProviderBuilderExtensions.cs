@@ -34,6 +34,7 @@ public static class ProviderBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(apiKey);
         return builder.AddProject<Projects.Gateway_FakeProvider>(name)
+            .WithHttpEndpoint()
             .WithEnvironment("FakeProvider__ApiKey", apiKey)
             .WithHttpHealthCheck("/health")
             .WithIconName("BrainCircuit")
