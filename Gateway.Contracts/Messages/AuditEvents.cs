@@ -35,6 +35,7 @@ public enum AuditDecision
 /// <param name="ArgumentsSha256">Lower-case hex SHA-256 of the canonical JSON arguments.</param>
 /// <param name="Arguments">Raw arguments; only present when the deployment opts in.</param>
 /// <param name="Detail">Free text: the refusal reason, the transition cause, the admin change.</param>
+/// <param name="Llm">For a request on the <c>/v1</c> endpoints: the provider attempts, tokens and timings.</param>
 public sealed record AuditEvent(
     Guid EventId,
     DateTimeOffset Timestamp,
@@ -52,7 +53,38 @@ public sealed record AuditEvent(
     long ResponseBytes,
     string? ArgumentsSha256,
     string? Arguments,
-    string? Detail);
+    string? Detail,
+    LlmCallAudit? Llm = null);
+
+/// <summary>
+/// What an LLM request did beyond the common fields: <see cref="AuditEvent.Target"/> is the model the client asked
+/// for, <see cref="AuditEvent.Backend"/> the provider that answered (null when none did).
+/// </summary>
+/// <param name="UpstreamModel">The model name sent to the provider that answered.</param>
+/// <param name="Attempts">Every target considered, in order, with its outcome.</param>
+/// <param name="Streamed">Whether the answer was a server-sent event stream.</param>
+/// <param name="TimeToFirstByteMs">From receipt to the first byte of the answer sent to the client.</param>
+/// <param name="InputTokens">Prompt tokens as the provider reported them.</param>
+/// <param name="OutputTokens">Completion tokens as the provider reported them.</param>
+public sealed record LlmCallAudit(
+    string? UpstreamModel,
+    IReadOnlyList<LlmAttempt> Attempts,
+    bool Streamed,
+    double? TimeToFirstByteMs,
+    long? InputTokens,
+    long? OutputTokens);
+
+/// <summary>One provider target of an LLM request and what became of it.</summary>
+/// <param name="Provider">The provider's configured name.</param>
+/// <param name="Model">The upstream model name.</param>
+/// <param name="Outcome">
+/// <c>ok</c>, <c>error</c> (the provider answered a 4xx the client caused), <c>circuit_open</c>, <c>killed</c>,
+/// <c>throttled</c> (out of rotation after a 429 with Retry-After), <c>rate_limited</c> (429), <c>unavailable</c>
+/// (connection failure or 5xx), <c>timeout</c>, <c>cut</c> (the stream broke after the first byte), <c>protocol</c>
+/// (unparseable answer), or <c>not_tried</c>.
+/// </param>
+/// <param name="HttpStatus">The provider's HTTP status, when it answered.</param>
+public sealed record LlmAttempt(string Provider, string Model, string Outcome, int? HttpStatus);
 
 /// <summary>Several audit events sent as one message, so a busy proxy does not publish one message per call.</summary>
 public sealed record AuditEventBatch(IReadOnlyList<AuditEvent> Events);

@@ -33,6 +33,17 @@ public static partial class KillSwitchEndpoints
         group.MapDelete("/tools/{name}", (string name, HttpContext http, KillSwitchCommands commands) =>
             ReleaseAsync(KillSwitchScope.Tool, name, http, commands));
 
+        group.MapPut("/providers/{name}", (string name, EngageRequest? body, HttpContext http, KillSwitchCommands commands) =>
+            EngageAsync(KillSwitchScope.Provider, name, body, http, commands));
+        group.MapDelete("/providers/{name}", (string name, HttpContext http, KillSwitchCommands commands) =>
+            ReleaseAsync(KillSwitchScope.Provider, name, http, commands));
+
+        // Model names may hold '/' (as in "org/model"): the catch-all keeps them one route value.
+        group.MapPut("/models/{**name}", (string name, EngageRequest? body, HttpContext http, KillSwitchCommands commands) =>
+            EngageAsync(KillSwitchScope.Model, name, body, http, commands));
+        group.MapDelete("/models/{**name}", (string name, HttpContext http, KillSwitchCommands commands) =>
+            ReleaseAsync(KillSwitchScope.Model, name, http, commands));
+
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Gateway.Proxy.JsonRpc;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;

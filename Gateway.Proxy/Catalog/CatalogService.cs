@@ -1,3 +1,4 @@
+using Gateway.Proxy.JsonRpc;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;

@@ -6,6 +6,8 @@ using Gateway.Proxy.Pipeline.Access;
 using Gateway.Proxy.Pipeline.KillSwitches;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Proxy.Pipeline.Shutdown;
+using Gateway.Proxy.Pipeline.TokenBudgets;
+using Gateway.Proxy.Mcp;
 using Gateway.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -50,6 +52,8 @@ internal static class PipelineExtensions
         services.AddSingleton<CallRateLimiter>();
         services.AddSingleton<AccessPolicy>();
         services.AddSingleton<InFlightCalls>();
+        services.AddSingleton<TokenBudget>();
+        services.AddSingleton<PolicyStages>();
         services.AddSingleton<CallPipeline>();
 
         // Audit.

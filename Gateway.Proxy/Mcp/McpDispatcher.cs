@@ -1,3 +1,4 @@
+using Gateway.Proxy.JsonRpc;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -214,7 +215,7 @@ internal sealed partial class McpDispatcher(
             var unknown = kind == CatalogItemKind.Tool
                 // Like the MCP SDKs: an unknown tool is a failed tool call the model can read, not a protocol error.
                 ? new BackendResult(ToolError($"Unknown tool: {target}"), IsError: false, ErrorCode: null, BackendFailed: false)
-                : Pipeline.JsonRpcError.Refusal(GatewayErrorCodes.InvalidParams, $"Unknown {KindName(kind)}: {target}");
+                : JsonRpcRefusal.Error(GatewayErrorCodes.InvalidParams, $"Unknown {KindName(kind)}: {target}");
             var refused = await pipeline.RefuseUnknownAsync(call, unknown);
             return JsonRpcWriter.Response(message.Id, refused.Response.Span, refused.IsError);
         }

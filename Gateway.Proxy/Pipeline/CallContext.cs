@@ -8,13 +8,16 @@ namespace Gateway.Proxy.Pipeline;
 /// <param name="IsAnonymous">True when no API key was presented and anonymous access is configured.</param>
 public sealed record ClientIdentity(string ClientId, IReadOnlyList<string> Roles, bool IsAnonymous);
 
-/// <summary>What kind of catalog item a call targets; RBAC patterns are per kind.</summary>
+/// <summary>What kind of item a call targets; RBAC patterns are per kind.</summary>
 public enum CatalogItemKind
 {
     None,
     Tool,
     Resource,
     Prompt,
+
+    /// <summary>A model on the <c>/v1</c> endpoints.</summary>
+    Model,
 }
 
 /// <summary>

@@ -19,8 +19,8 @@ public sealed class FakeProviderOptions
     public string? Name { get; set; }
 
     /// <summary>
-    /// When set, every <c>/v1/*</c> request must carry it (<c>Authorization: Bearer</c> for the OpenAI paths,
-    /// <c>x-api-key</c> for <c>/v1/messages</c>, either for <c>/v1/models</c>), else 401. Default: no check.
+    /// When set, every <c>/v1/*</c> request must carry it as <c>Authorization: Bearer</c>, or as <c>x-api-key</c> on
+    /// <c>/v1/messages</c> and <c>/v1/models</c>, else 401 in the API's shape. Default: no check.
     /// </summary>
     public string? ApiKey { get; set; }
 

@@ -1,3 +1,4 @@
+using Gateway.Proxy.JsonRpc;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
@@ -29,12 +30,6 @@ internal sealed class McpHttpEndpoint(
 {
     private static readonly byte[] s_eventPrefix = "event: message\ndata: "u8.ToArray();
     private static readonly byte[] s_eventSuffix = "\n\n"u8.ToArray();
-
-    /// <summary>
-    /// The identity of each authenticated principal. <see cref="ApiKeyDirectory"/> builds one principal per client and
-    /// configuration, so this holds one entry per client; entries go with their principal after a reload.
-    /// </summary>
-    private static readonly ConditionalWeakTable<ClaimsPrincipal, ClientIdentity> s_identities = new();
 
     public async Task PostAsync(HttpContext http)
     {
@@ -436,7 +431,7 @@ internal sealed class McpHttpEndpoint(
         // asks the API-key directory itself: same keys and answers as the ApiKey scheme, without a handler instance
         // and a request scope per call.
         var result = await apiKeys.Authenticate(http.Request.Headers);
-        if (result.Succeeded && IdentityOf(result.Principal) is { } client)
+        if (result.Succeeded && CallerIdentities.From(result.Principal) is { } client)
         {
             http.User = result.Principal;
             return client;
@@ -456,22 +451,6 @@ internal sealed class McpHttpEndpoint(
             http.Response.ContentLength ?? 0,
             detail);
         return null;
-    }
-
-    /// <summary>The client a principal stands for, looked up before its claims are read: a lookup allocates nothing.</summary>
-    private static ClientIdentity? IdentityOf(ClaimsPrincipal principal)
-    {
-        if (s_identities.TryGetValue(principal, out var known))
-        {
-            return known;
-        }
-
-        return principal.GetClientId() is null
-            ? null
-            : s_identities.GetValue(principal, static principal => new ClientIdentity(
-                principal.GetClientId()!,
-                principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
-                principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim)));
     }
 
     /// <summary>DNS-rebinding protection: refuses Host and Origin values outside the allow-lists (HTTP 403).</summary>

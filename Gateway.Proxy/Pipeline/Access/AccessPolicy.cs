@@ -59,15 +59,17 @@ public sealed class AccessPolicy : IDisposable
     private static FrozenDictionary<string, CompiledRole> Compile(GatewayOptions options) =>
         options.Roles.ToFrozenDictionary(
             r => r.Key,
-            r => new CompiledRole(new PatternSet(r.Value.Tools), new PatternSet(r.Value.Resources), new PatternSet(r.Value.Prompts)),
+            r => new CompiledRole(
+                new PatternSet(r.Value.Tools), new PatternSet(r.Value.Resources), new PatternSet(r.Value.Prompts), new PatternSet(r.Value.Models)),
             StringComparer.Ordinal);
 
-    private sealed record CompiledRole(PatternSet Tools, PatternSet Resources, PatternSet Prompts)
+    private sealed record CompiledRole(PatternSet Tools, PatternSet Resources, PatternSet Prompts, PatternSet Models)
     {
         public PatternSet For(CatalogItemKind kind) => kind switch
         {
             CatalogItemKind.Tool => Tools,
             CatalogItemKind.Resource => Resources,
+            CatalogItemKind.Model => Models,
             _ => Prompts,
         };
     }

@@ -3,8 +3,8 @@ using Gateway.Contracts.Messages;
 namespace Gateway.Proxy.Pipeline.KillSwitches;
 
 /// <summary>One engaged kill switch: what it stops, who engaged it, why and when.</summary>
-/// <param name="Scope">Global, one backend, or one tool.</param>
-/// <param name="Name">Backend or tool name; empty for <see cref="KillSwitchScope.Global"/>.</param>
+/// <param name="Scope">Global, one backend, tool, provider or model.</param>
+/// <param name="Name">Backend, tool, provider or model name; empty for <see cref="KillSwitchScope.Global"/>.</param>
 /// <param name="Actor">Client id of the admin who engaged it.</param>
 /// <param name="Reason">Free text given by the admin.</param>
 /// <param name="At">When it was engaged.</param>
@@ -15,6 +15,8 @@ public sealed record KillSwitch(KillSwitchScope Scope, string Name, string Actor
     {
         KillSwitchScope.Global => "the global kill switch",
         KillSwitchScope.Backend => $"the kill switch of backend '{Name}'",
+        KillSwitchScope.Provider => $"the kill switch of provider '{Name}'",
+        KillSwitchScope.Model => $"the kill switch of model '{Name}'",
         _ => $"the kill switch of tool '{Name}'",
     };
 }

@@ -45,8 +45,8 @@ public sealed partial class KillSwitchCommands(
         audit.RecordAdmin(
             actor,
             "admin/kill-switch",
-            scope == KillSwitchScope.Tool ? name : null,
-            scope == KillSwitchScope.Backend ? name : null,
+            scope is KillSwitchScope.Tool or KillSwitchScope.Model ? name : null,
+            scope is KillSwitchScope.Backend or KillSwitchScope.Provider ? name : null,
             engaged ? AuditStatus.KillSwitchEngaged : AuditStatus.KillSwitchReleased,
             $"{(engaged ? "engaged" : "released")} {scope.ToString().ToLowerInvariant()} kill switch{(name.Length > 0 ? " '" + name + "'" : "")}{(reason is null ? "" : ": " + reason)}");
 

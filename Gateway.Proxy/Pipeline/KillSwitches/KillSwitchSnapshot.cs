@@ -11,6 +11,8 @@ public sealed class KillSwitchSnapshot
 {
     private readonly FrozenDictionary<string, KillSwitch> _backends;
     private readonly FrozenDictionary<string, KillSwitch> _tools;
+    private readonly FrozenDictionary<string, KillSwitch> _providers;
+    private readonly FrozenDictionary<string, KillSwitch> _models;
 
     public KillSwitchSnapshot(IEnumerable<KillSwitch> switches)
     {
@@ -19,13 +21,15 @@ public sealed class KillSwitchSnapshot
         Global = All.FirstOrDefault(s => s.Scope == KillSwitchScope.Global);
         _backends = All.Where(s => s.Scope == KillSwitchScope.Backend).ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
         _tools = All.Where(s => s.Scope == KillSwitchScope.Tool).ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
+        _providers = All.Where(s => s.Scope == KillSwitchScope.Provider).ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
+        _models = All.Where(s => s.Scope == KillSwitchScope.Model).ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
     }
 
     public static KillSwitchSnapshot Empty { get; } = new([]);
 
     public KillSwitch? Global { get; }
 
-    /// <summary>Every engaged switch, global first, then backends, then tools, each by name.</summary>
+    /// <summary>Every engaged switch, global first, then backends, tools, providers and models, each by name.</summary>
     public IReadOnlyList<KillSwitch> All { get; }
 
     /// <summary>The switch that stops a call to <paramref name="tool"/> on <paramref name="backend"/>, the broadest first.</summary>
@@ -43,4 +47,11 @@ public sealed class KillSwitchSnapshot
 
         return tool is not null && _tools.TryGetValue(tool, out var byTool) ? byTool : null;
     }
+
+    /// <summary>The switch that stops every request for <paramref name="model"/>: the global one or the model's.</summary>
+    public KillSwitch? FindModel(string model) =>
+        Global ?? (_models.TryGetValue(model, out var byModel) ? byModel : null);
+
+    /// <summary>The switch that takes <paramref name="provider"/> out of every model's targets, if engaged.</summary>
+    public KillSwitch? FindProvider(string provider) => _providers.TryGetValue(provider, out var byProvider) ? byProvider : null;
 }

@@ -56,17 +56,21 @@ public sealed class RedisKillSwitchStore(IConnectionMultiplexer redis) : IKillSw
     {
         KillSwitchScope.Global => "global",
         KillSwitchScope.Backend => "backend:" + name,
+        KillSwitchScope.Provider => "provider:" + name,
+        KillSwitchScope.Model => "model:" + name,
         _ => "tool:" + name,
     };
 
     private static bool TryParseField(string? field, out KillSwitchScope scope, out string name)
     {
-        const string backendPrefix = "backend:", toolPrefix = "tool:";
+        const string backendPrefix = "backend:", toolPrefix = "tool:", providerPrefix = "provider:", modelPrefix = "model:";
         (scope, name) = field switch
         {
             "global" => (KillSwitchScope.Global, ""),
             not null when field.StartsWith(backendPrefix, StringComparison.Ordinal) => (KillSwitchScope.Backend, field[backendPrefix.Length..]),
             not null when field.StartsWith(toolPrefix, StringComparison.Ordinal) => (KillSwitchScope.Tool, field[toolPrefix.Length..]),
+            not null when field.StartsWith(providerPrefix, StringComparison.Ordinal) => (KillSwitchScope.Provider, field[providerPrefix.Length..]),
+            not null when field.StartsWith(modelPrefix, StringComparison.Ordinal) => (KillSwitchScope.Model, field[modelPrefix.Length..]),
             _ => ((KillSwitchScope)(-1), ""),
         };
         return scope >= 0;

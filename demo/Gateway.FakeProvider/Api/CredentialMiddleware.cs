@@ -6,8 +6,8 @@ namespace Gateway.FakeProvider.Api;
 
 /// <summary>
 /// With <see cref="FakeProviderOptions.ApiKey"/> set, answers 401 in the API's shape unless the request carries the
-/// key as the API expects it: <c>Authorization: Bearer</c> (OpenAI), <c>x-api-key</c> (Anthropic), either for
-/// <c>/v1/models</c>, which both APIs have.
+/// key as the API takes it: <c>Authorization: Bearer</c> (OpenAI); <c>x-api-key</c> or a bearer token (Anthropic,
+/// whose .NET SDK sends its key as a bearer token); either for <c>/v1/models</c>, which both APIs have.
 /// </summary>
 internal sealed class CredentialMiddleware(RequestDelegate next, IOptions<FakeProviderOptions> options)
 {
@@ -27,15 +27,14 @@ internal sealed class CredentialMiddleware(RequestDelegate next, IOptions<FakePr
 
     private bool IsAuthorized(HttpRequest request)
     {
-        var path = request.Path;
-        var shape = ApiShapes.Of(path);
-        var either = path.StartsWithSegments("/v1/models", StringComparison.OrdinalIgnoreCase);
-        if ((shape == ApiShape.OpenAI || either) && Matches(BearerToken(request)))
+        if (Matches(BearerToken(request)))
         {
             return true;
         }
 
-        return (shape == ApiShape.Anthropic || either) && Matches(request.Headers["x-api-key"].ToString());
+        var path = request.Path;
+        return (ApiShapes.Of(path) == ApiShape.Anthropic || path.StartsWithSegments("/v1/models", StringComparison.OrdinalIgnoreCase))
+            && Matches(request.Headers["x-api-key"].ToString());
     }
 
     private static string? BearerToken(HttpRequest request)

@@ -18,6 +18,9 @@ internal static class ControlApi
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
+    private static readonly string KnownModes =
+        "Modes: " + string.Join(", ", Enum.GetNames<FaultMode>().Select(JsonNamingPolicy.KebabCaseLower.ConvertName)) + ".";
+
     public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder endpoints)
     {
         var fake = endpoints.MapGroup("/fake");
@@ -47,7 +50,7 @@ internal static class ControlApi
         }
         catch (JsonException exception)
         {
-            return Results.Json(new { errors = new[] { exception.Message } }, Json, statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(new { errors = new[] { exception.Message, KnownModes } }, Json, statusCode: StatusCodes.Status400BadRequest);
         }
 
         var errors = plan?.Errors() ?? ["The body must be a fault plan object."];

@@ -19,8 +19,8 @@ public enum FaultMode
     SlowStream,
 
     /// <summary>
-    /// Send <see cref="FaultPlan.AfterEvents"/> events of a streamed response, then abort the connection (no terminal
-    /// event); a non-streamed response is cut after half its body.
+    /// Send <see cref="FaultPlan.AfterEvents"/> events of a streamed response, then close the connection short of the
+    /// declared length (no terminal event); a non-streamed response is cut after half its body.
     /// </summary>
     CutStream,
 

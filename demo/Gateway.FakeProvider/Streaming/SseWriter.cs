@@ -9,12 +9,21 @@ namespace Gateway.FakeProvider.Streaming;
 /// Writes one <c>text/event-stream</c> response, flushing each event as it is written, and applies the stream faults
 /// of the request's <see cref="FaultPlan"/>: a delay between events, a cut after N events, broken lines after the first.
 /// </summary>
+/// <remarks>
+/// A cut stream declares a <c>Content-Length</c> it never reaches and ends after N events: Kestrel closes the
+/// connection once what was written is sent, so the client reads exactly N events, then a premature end of the body
+/// and never a terminal event. (<c>HttpContext.Abort()</c> would drop whatever Kestrel had not sent yet, so the
+/// client would see anything from N events to none.)
+/// </remarks>
 internal sealed class SseWriter : IDisposable
 {
     private static readonly byte[] EventField = "event: "u8.ToArray();
     private static readonly byte[] DataField = "data: "u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
     private static readonly byte[] Malformed = "data: {\"id\":\"broken\",\"choices\":[{\n\nthis line is no SSE field\n\n"u8.ToArray();
+
+    /// <summary>The length a cut stream declares: far more than any fake response writes.</summary>
+    private const long UnreachedLength = 1L << 30;
 
     private readonly HttpContext _context;
     private readonly Pause _pause;
@@ -31,7 +40,7 @@ internal sealed class SseWriter : IDisposable
         _json = new Utf8JsonWriter(_buffer);
     }
 
-    /// <summary>True once a <see cref="FaultMode.CutStream"/> fault aborted the connection: later writes do nothing.</summary>
+    /// <summary>True once a <see cref="FaultMode.CutStream"/> fault cut the stream: later writes do nothing.</summary>
     public bool IsCut { get; private set; }
 
     /// <summary>Sends the headers: 200, <c>text/event-stream</c>, no caching.</summary>
@@ -41,6 +50,11 @@ internal sealed class SseWriter : IDisposable
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
+        if (_fault.Mode == FaultMode.CutStream)
+        {
+            response.ContentLength = UnreachedLength;
+        }
+
         return response.StartAsync(_context.RequestAborted);
     }
 
@@ -88,8 +102,6 @@ internal sealed class SseWriter : IDisposable
 
         if (_fault.Mode == FaultMode.CutStream && _events >= _fault.AfterEvents)
         {
-            await _context.Response.Body.FlushAsync(_context.RequestAborted);
-            _context.Abort();
             IsCut = true;
             return false;
         }

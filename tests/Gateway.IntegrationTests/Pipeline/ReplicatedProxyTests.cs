@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Contracts.Messages;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Gateway.Contracts;
 using Gateway.Contracts.Circuit;
 using Gateway.Contracts.Messages;
+using Gateway.Proxy.JsonRpc;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Pipeline;
 
@@ -121,7 +123,7 @@ public sealed class CallPipelineTests : IDisposable
     [Fact]
     public async Task UnknownNameSpendsATokenAndIsAuditedAsRefusedUnknownTarget()
     {
-        var unknown = JsonRpcError.Refusal(GatewayErrorCodes.InvalidParams, "Unknown tool: read_nothing");
+        var unknown = JsonRpcRefusal.Error(GatewayErrorCodes.InvalidParams, "Unknown tool: read_nothing");
 
         var first = await _fixture.Pipeline.RefuseUnknownAsync(PipelineFixture.ToolCall("read_nothing", backend: null), unknown);
         var second = await _fixture.Pipeline.RefuseUnknownAsync(PipelineFixture.ToolCall("read_nothing", backend: null), unknown);
@@ -137,7 +139,7 @@ public sealed class CallPipelineTests : IDisposable
     [Fact]
     public async Task NameOutsideTheClientsRolesIsForbiddenWhetherOrNotABackendOffersIt()
     {
-        var unknown = JsonRpcError.Refusal(GatewayErrorCodes.InvalidParams, "Unknown tool: delete_everything");
+        var unknown = JsonRpcRefusal.Error(GatewayErrorCodes.InvalidParams, "Unknown tool: delete_everything");
 
         var missing = await _fixture.Pipeline.RefuseUnknownAsync(PipelineFixture.ToolCall("delete_everything", backend: null), unknown);
         // Another client with the same roles: the first one's (client, tool) token went to the first call.
@@ -155,7 +157,7 @@ public sealed class CallPipelineTests : IDisposable
         await _fixture.Commands.EngageAsync(KillSwitchScope.Global, "", "ops", null, CancellationToken.None);
 
         var result = await _fixture.Pipeline.RefuseUnknownAsync(PipelineFixture.ToolCall("read_nothing", backend: null),
-            JsonRpcError.Refusal(GatewayErrorCodes.InvalidParams, "Unknown tool: read_nothing"));
+            JsonRpcRefusal.Error(GatewayErrorCodes.InvalidParams, "Unknown tool: read_nothing"));
 
         AssertRefusal(result, GatewayErrorCodes.Killed);
     }

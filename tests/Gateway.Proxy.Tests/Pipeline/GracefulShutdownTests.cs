@@ -1,5 +1,6 @@
 using Gateway.Contracts;
 using Gateway.Contracts.Messages;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Extensions;
 using Gateway.Proxy.Pipeline;

@@ -8,6 +8,8 @@ using Gateway.Proxy.Pipeline.Access;
 using Gateway.Proxy.Pipeline.KillSwitches;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Proxy.Pipeline.Shutdown;
+using Gateway.Proxy.Pipeline.TokenBudgets;
+using Gateway.Proxy.Mcp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -52,10 +54,16 @@ internal sealed class PipelineFixture : IDisposable
             .AddSingleton<CircuitBreakerRegistry>()
             .BuildServiceProvider();
         Circuits = _services.GetRequiredService<CircuitBreakerRegistry>();
-        Pipeline = new CallPipeline(KillSwitches, RateLimiter, Access, Circuits, audit, InFlight, Options, Time);
+        Tokens = new TokenBudget(Options, Time, NullLogger<TokenBudget>.Instance);
+        Stages = new PolicyStages(KillSwitches, RateLimiter, Tokens, Access);
+        Pipeline = new CallPipeline(Stages, Circuits, audit, InFlight, Options, Time);
     }
 
     public CircuitBreakerRegistry Circuits { get; }
+
+    public TokenBudget Tokens { get; }
+
+    public PolicyStages Stages { get; }
 
     public FakeTimeProvider Time { get; } = new();
 
@@ -112,6 +120,7 @@ internal sealed class PipelineFixture : IDisposable
     {
         Pipeline.Dispose();
         RateLimiter.Dispose();
+        Tokens.Dispose();
         Access.Dispose();
         KillSwitches.Dispose();
         Spill.Dispose();

@@ -1,7 +1,7 @@
 using System.Text;
-using Gateway.Proxy.Mcp;
+using Gateway.Proxy.JsonRpc;
 
-namespace Gateway.Proxy.Tests.Mcp;
+namespace Gateway.Proxy.Tests.JsonRpc;
 
 /// <summary>The per-thread JSON writer is reused empty, never shared by nested writes, and not kept when grown large.</summary>
 public sealed class ScratchJsonWriterTests

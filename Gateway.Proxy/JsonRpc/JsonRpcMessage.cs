@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Gateway.Contracts;
 
-namespace Gateway.Proxy.Mcp;
+namespace Gateway.Proxy.JsonRpc;
 
 internal enum JsonRpcKind
 {

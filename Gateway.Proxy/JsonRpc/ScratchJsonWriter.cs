@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Gateway.Proxy.Mcp;
+namespace Gateway.Proxy.JsonRpc;
 
 /// <summary>
 /// A <see cref="Utf8JsonWriter"/> and its buffer, kept per thread and reused. Every call writes two envelopes (the

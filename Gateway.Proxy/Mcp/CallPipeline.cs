@@ -1,33 +1,25 @@
 using System.Collections.Frozen;
-using System.Globalization;
 using System.Runtime.CompilerServices;
-using Gateway.Contracts;
 using Gateway.Contracts.Configuration;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Circuit;
-using Gateway.Proxy.Pipeline.Access;
-using Gateway.Proxy.Pipeline.KillSwitches;
-using Gateway.Proxy.Pipeline.RateLimiting;
+using Gateway.Proxy.JsonRpc;
+using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Pipeline.Shutdown;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Proxy.Pipeline;
+namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// The enforcement pipeline, in its fixed order: kill switch → rate limit → RBAC → circuit gate → backend call
-/// (with the backend's timeout) → outcome (breaker, audit event). Authentication runs before it, at the transport
-/// edge, and produces <see cref="CallContext.Client"/>. Every call, allowed or refused, leaves one audit event.
+/// The enforcement pipeline for MCP calls, in its fixed order: the <see cref="PolicyStages"/> (kill switch → rate
+/// limit → RBAC) → circuit gate → backend call (with the backend's timeout) → outcome (breaker, audit event).
+/// Authentication runs before it, at the transport edge, and produces <see cref="CallContext.Client"/>. Every call,
+/// allowed or refused, leaves one audit event; refusals are rendered as JSON-RPC errors.
 /// </summary>
-/// <remarks>
-/// The order is deliberate: a killed call spends no rate-limit token, a rate-limited call reveals nothing about
-/// what the client may use, and only calls the client may make reach (and count against) the backend's breaker.
-/// </remarks>
 public sealed class CallPipeline : IDisposable
 {
-    private readonly KillSwitchState _killSwitches;
-    private readonly CallRateLimiter _rateLimiter;
-    private readonly AccessPolicy _access;
+    private readonly PolicyStages _stages;
     private readonly CircuitBreakerRegistry _circuits;
     private readonly AuditRecorder _audit;
     private readonly InFlightCalls _inFlight;
@@ -36,9 +28,7 @@ public sealed class CallPipeline : IDisposable
     private volatile FrozenDictionary<string, TimeSpan> _timeouts;
 
     public CallPipeline(
-        KillSwitchState killSwitches,
-        CallRateLimiter rateLimiter,
-        AccessPolicy access,
+        PolicyStages stages,
         CircuitBreakerRegistry circuits,
         AuditRecorder audit,
         InFlightCalls inFlight,
@@ -46,9 +36,7 @@ public sealed class CallPipeline : IDisposable
         TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _killSwitches = killSwitches;
-        _rateLimiter = rateLimiter;
-        _access = access;
+        _stages = stages;
         _circuits = circuits;
         _audit = audit;
         _inFlight = inFlight;
@@ -79,15 +67,18 @@ public sealed class CallPipeline : IDisposable
 
         try
         {
-            if (await RefuseBeforeBackendAsync(context) is { } refused)
+            if (await _stages.CheckAsync(context) is { } refused)
             {
-                return refused;
+                return Refuse(context, refused);
             }
 
             using var permit = await _circuits.AcquirePermitAsync(backend, cancellationToken);
             if (permit.Kind == PermitKind.Rejected)
             {
-                return RefuseCircuitOpen(context, backend, permit.Rejection);
+                return Refuse(context, new Refusal(RefusalKind.CircuitOpen, $"Circuit open for backend '{backend}': the call was not sent.")
+                {
+                    Circuit = permit.Rejection,
+                });
             }
 
             var result = await CallAsync(context, backend, backendCall, cancellationToken);
@@ -125,13 +116,13 @@ public sealed class CallPipeline : IDisposable
 
         try
         {
-            if (await RefuseBeforeBackendAsync(context) is { } refused)
+            if (await _stages.CheckAsync(context) is { } refused)
             {
-                return refused;
+                return Refuse(context, refused);
             }
 
             _audit.RecordCall(context, AuditDecision.Refused, AuditStatus.UnknownTarget, unknown.IsError ? unknown.ErrorCode : null,
-                unknown.Response.Length, $"No backend offers {Describe(context)}.");
+                unknown.Response.Length, $"No backend offers {PolicyStages.Describe(context)}.");
             return unknown;
         }
         finally
@@ -142,32 +133,9 @@ public sealed class CallPipeline : IDisposable
 
     /// <summary>Whether <paramref name="client"/> may see (and so call) the named catalog item; used to filter lists.</summary>
     public bool IsVisible(ClientIdentity client, CatalogItemKind kind, string name) =>
-        kind != CatalogItemKind.None && _access.IsAllowed(client, kind, name);
+        kind != CatalogItemKind.None && _stages.IsAllowed(client, kind, name);
 
     public void Dispose() => _subscription?.Dispose();
-
-    /// <summary>The stages before the backend, in order: kill switch, rate limit, RBAC. Null when all three admit the call.</summary>
-    private async ValueTask<BackendResult?> RefuseBeforeBackendAsync(CallContext context)
-    {
-        if (_killSwitches.Current.Find(context.Backend, context.TargetKind == CatalogItemKind.Tool ? context.Target : null) is { } killSwitch)
-        {
-            return RefuseKilled(context, killSwitch);
-        }
-
-        var verdict = await _rateLimiter.AcquireAsync(context.Client.ClientId, context.Target);
-        if (!verdict.Allowed)
-        {
-            return RefuseRateLimited(context, verdict);
-        }
-
-        if (!_access.IsAllowed(context.Client, context.TargetKind, context.Target))
-        {
-            return Refuse(context, AuditStatus.Forbidden, GatewayErrorCodes.Forbidden,
-                $"Client '{context.Client.ClientId}' may not use {Describe(context)}.", null);
-        }
-
-        return null;
-    }
 
     /// <summary>Invokes the backend under its timeout; timeouts and transport exceptions become failed results.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -184,7 +152,7 @@ public sealed class CallPipeline : IDisposable
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return TimedOut(backend, timeout);
+            return JsonRpcRefusal.TimedOut(backend, timeout);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -194,67 +162,12 @@ public sealed class CallPipeline : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return Unreachable(backend, ex);
+            return JsonRpcRefusal.Unreachable(backend, ex);
         }
     }
 
-    private static BackendResult TimedOut(string backend, TimeSpan timeout)
-    {
-        var message = string.Create(CultureInfo.InvariantCulture,
-            $"Backend '{backend}' did not answer within {timeout.TotalMilliseconds:0} ms.");
-        return JsonRpcError.Refusal(GatewayErrorCodes.BackendTimeout, message, data =>
-            {
-                data.WriteString("backend", backend);
-                data.WriteNumber("timeoutMs", (long)timeout.TotalMilliseconds);
-            }) with
-        { BackendFailed = true, FailureKind = "timeout", FailureMessage = message };
-    }
-
-    private static BackendResult Unreachable(string backend, Exception exception)
-    {
-        var message = $"Backend '{backend}' could not be reached: {exception.Message}";
-        return JsonRpcError.Refusal(GatewayErrorCodes.BackendUnavailable, message, data => data.WriteString("backend", backend)) with
-        { BackendFailed = true, FailureKind = "transport", FailureMessage = exception.Message };
-    }
-
     private BackendResult RefuseShuttingDown(CallContext context) =>
-        Refuse(context, AuditStatus.ShuttingDown, GatewayErrorCodes.ShuttingDown,
-            "The gateway is shutting down and accepts no new calls; retry on another replica.", null);
-
-    private BackendResult RefuseKilled(CallContext context, KillSwitch killSwitch) =>
-        Refuse(context, AuditStatus.Killed, GatewayErrorCodes.Killed, $"Call refused by {killSwitch.Describe()}.", data =>
-        {
-            data.WriteString("scope", killSwitch.Scope.ToString().ToLowerInvariant());
-            data.WriteString("name", killSwitch.Name);
-            data.WriteString("reason", killSwitch.Reason);
-        });
-
-    private BackendResult RefuseRateLimited(CallContext context, RateLimitVerdict verdict)
-    {
-        var retryAfterMs = (long)Math.Ceiling(verdict.RetryAfter.TotalMilliseconds);
-        var bucket = verdict.Bucket == RateLimitBucket.Tool ? "tool" : "client";
-        return Refuse(context, AuditStatus.RateLimited, GatewayErrorCodes.RateLimited,
-            string.Create(CultureInfo.InvariantCulture, $"Rate limit exceeded ({bucket}); retry after {retryAfterMs} ms."),
-            data =>
-            {
-                data.WriteNumber("retryAfterMs", retryAfterMs);
-                data.WriteString("bucket", bucket);
-            });
-    }
-
-    private BackendResult RefuseCircuitOpen(CallContext context, string backend, CircuitOpenRejection? rejection) =>
-        Refuse(context, AuditStatus.CircuitOpen, GatewayErrorCodes.CircuitOpen,
-            $"Circuit open for backend '{backend}': the call was not sent.",
-            data =>
-            {
-                data.WriteString("backend", backend);
-                data.WriteString("reason", rejection?.Reason);
-                data.WriteNumber("tripCount", rejection?.TripCount ?? 0);
-                if (rejection?.RetryAfter is { } retryAt)
-                {
-                    data.WriteString("retryAfter", retryAt);
-                }
-            });
+        Refuse(context, new Refusal(RefusalKind.ShuttingDown, "The gateway is shutting down and accepts no new calls; retry on another replica."));
 
     private BackendResult Complete(CallContext context, BackendResult result)
     {
@@ -270,20 +183,12 @@ public sealed class CallPipeline : IDisposable
         return result;
     }
 
-    private BackendResult Refuse(CallContext context, string status, int code, string message, Action<System.Text.Json.Utf8JsonWriter>? data)
+    private BackendResult Refuse(CallContext context, Refusal refusal)
     {
-        var result = JsonRpcError.Refusal(code, message, data);
-        _audit.RecordCall(context, AuditDecision.Refused, status, code, result.Response.Length, message);
+        var result = JsonRpcRefusal.Render(refusal);
+        _audit.RecordCall(context, AuditDecision.Refused, refusal.AuditStatus, result.ErrorCode, result.Response.Length, refusal.Message);
         return result;
     }
-
-    private static string Describe(CallContext context) => context.TargetKind switch
-    {
-        CatalogItemKind.Tool => $"tool '{context.Target}'",
-        CatalogItemKind.Resource => $"resource '{context.Target}'",
-        CatalogItemKind.Prompt => $"prompt '{context.Target}'",
-        _ => $"'{context.Method}'",
-    };
 
     private static FrozenDictionary<string, TimeSpan> IndexTimeouts(GatewayOptions options) =>
         options.Backends

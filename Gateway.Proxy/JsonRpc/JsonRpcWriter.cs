@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Gateway.Proxy.Mcp;
+namespace Gateway.Proxy.JsonRpc;
 
 /// <summary>Writes JSON-RPC envelopes around payloads that are already serialized, without re-parsing them.</summary>
 internal static class JsonRpcWriter
