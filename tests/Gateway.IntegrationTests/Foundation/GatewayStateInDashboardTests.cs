@@ -132,6 +132,26 @@ public sealed class GatewayStateInDashboardTests(WholeSystemFixture fixture)
     }
 
     [Fact]
+    public async Task The_kill_switch_commands_of_a_provider_engage_and_release_the_proxy_switch_for_that_provider()
+    {
+        try
+        {
+            await fixture.App.ExecuteCommandAsync("llm-secondary-circuit", "kill-switch-on").ShouldSucceed();
+
+            await PropertyAsync("llm-secondary-circuit", "gateway.kill-switch", "provider");
+            using var admin = fixture.App.CreateAdminClient("proxy");
+            var switches = await admin.GetFromJsonAsync<List<KillSwitchView>>(new Uri("/admin/kill-switches", UriKind.Relative));
+            Assert.Contains(switches!, s => s.Scope == "provider" && s.Name == "llm-secondary" && s.Actor == "demo-admin");
+            Assert.Equal("off", Property(await fixture.App.SnapshotAsync("llm-primary-circuit"), "gateway.kill-switch"));
+        }
+        finally
+        {
+            await fixture.App.ExecuteCommandAsync("llm-secondary-circuit", "kill-switch-off").ShouldSucceed();
+            await PropertyAsync("llm-secondary-circuit", "gateway.kill-switch", "off");
+        }
+    }
+
+    [Fact]
     public async Task The_proxy_carries_the_global_kill_switch_commands()
     {
         try
