@@ -3,7 +3,9 @@ using Gateway.AppHost.Backends;
 using Gateway.AppHost.Configuration;
 using Gateway.AppHost.GatewayState;
 using Gateway.AppHost.Infrastructure;
+using Gateway.AppHost.Providers;
 using Gateway.AppHost.Supervision;
+using Gateway.Contracts.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 if (!Prerequisites.AreMet(builder, Console.Error))
@@ -14,6 +16,7 @@ if (!Prerequisites.AreMet(builder, Console.Error))
 var run = RunDirectory.Create(builder);
 
 var adminKey = builder.AddParameter("admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+var llmApiKey = builder.AddProviderApiKey("llm-api-key");
 var messagingPassword = builder.AddParameter("messaging-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true);
 
 var redis = builder.AddGatewayRedis("redis", run.For("redis"));
@@ -22,9 +25,21 @@ var auditDb = builder.AddAuditDatabase("auditdb", run.For("auditdb"));
 
 var everything = builder.AddEverythingMcpServer("everything");
 var (stdioCommand, stdioArguments) = McpServerBuilderExtensions.EverythingStdioCommand();
+
+// Two fake LLM providers behind one model; each serves both API shapes, so the Anthropic-kind provider entry is the
+// primary fake again, with a breaker of its own for /v1/messages.
+var llmPrimary = builder.AddFakeProvider("llm-primary", llmApiKey);
+var llmSecondary = builder.AddFakeProvider("llm-secondary", llmApiKey);
+
 var gatewayConfig = builder.AddGatewayConfiguration("gateway-config", adminKey, run.Path)
     .WithHttpBackend("everything", everything)
-    .WithStdioBackend("everything-stdio", stdioCommand, stdioArguments);
+    .WithStdioBackend("everything-stdio", stdioCommand, stdioArguments)
+    .WithProvider("llm-primary", llmPrimary, ProviderKind.OpenAI, ProviderBuilderExtensions.ApiKeySetting)
+    .WithProvider("llm-secondary", llmSecondary, ProviderKind.OpenAI, ProviderBuilderExtensions.ApiKeySetting)
+    .WithProvider("llm-primary-anthropic", llmPrimary, ProviderKind.Anthropic, ProviderBuilderExtensions.ApiKeySetting)
+    .WithModel("demo-chat", ("llm-primary", "fake-gpt", 0), ("llm-secondary", "fake-gpt", 1))
+    .WithModel("demo-embed", ("llm-primary", "fake-embed", 0), ("llm-secondary", "fake-embed", 1))
+    .WithModel("demo-claude", ("llm-primary-anthropic", "fake-claude", 0));
 
 var healthMonitor = builder.AddProject<Projects.Gateway_HealthMonitor>("healthmonitor")
     .WithHttpEndpoint(port: 5081)
@@ -32,6 +47,7 @@ var healthMonitor = builder.AddProject<Projects.Gateway_HealthMonitor>("healthmo
     .WithReference(redis).WaitFor(redis)
     .WithReference(messaging).WaitFor(messaging)
     .WaitFor(everything)
+    .WithProviderApiKey(llmApiKey)
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();
 
@@ -53,13 +69,16 @@ var proxy = builder.AddProject<Projects.Gateway_Proxy>("proxy")
     // The audit service declares the durable audit queue; until it exists the broker drops what is published.
     .WithReference(audit).WaitFor(audit)
     .WaitFor(everything)
+    .WithProviderApiKey(llmApiKey)
     // Each replica spills undeliverable audit events to its own folder and replays them on restart.
     .WithEnvironment("Gateway__Audit__SpillDirectory", run.For("proxy-audit-spill"))
     .WithEnvironment(ProxyRuntime.Gen0SizeVariable, ProxyRuntime.Gen0Size)
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();
 
-proxy.WithGatewayBackendsInDashboard(healthMonitor, adminKey, "everything", "everything-stdio");
+proxy.WithGatewayBackendsInDashboard(healthMonitor, adminKey,
+    backends: ["everything", "everything-stdio"],
+    providers: ["llm-primary", "llm-secondary", "llm-primary-anthropic"]);
 
 builder.Build().Run();
 return 0;

@@ -63,6 +63,64 @@ public static class GatewayConfigurationBuilderExtensions
     }
 
     /// <summary>
+    /// Adds an LLM provider served by <paramref name="server"/> under <c>/v1</c>, speaking <paramref name="kind"/>, whose
+    /// key the services find under the configuration key <paramref name="apiKeySetting"/>.
+    /// </summary>
+    public static IResourceBuilder<GatewayConfigurationResource> WithProvider(
+        this IResourceBuilder<GatewayConfigurationResource> builder,
+        string providerName,
+        IResourceBuilder<IResourceWithEndpoints> server,
+        ProviderKind kind,
+        string apiKeySetting)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(server);
+        var endpoint = server.Resource.GetEndpoint("http");
+        var model = builder.ApplicationBuilder.Resources;
+        builder.Resource.Configure(async (options, cancellationToken) =>
+        {
+            // A model started in part may leave the server out: its provider goes, and so do the model targets on it.
+            if (!model.Contains(server.Resource))
+            {
+                return;
+            }
+
+            var root = await endpoint.GetValueAsync(cancellationToken) ?? throw new InvalidOperationException($"{server.Resource.Name} has no http endpoint");
+            options.Providers.Add(new ProviderOptions
+            {
+                Name = providerName,
+                Kind = kind,
+                BaseUrl = new Uri(root.TrimEnd('/') + "/v1"),
+                ApiKeySetting = apiKeySetting,
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a model clients may ask for, served by <paramref name="targets"/> (provider, upstream model, priority);
+    /// targets on providers left out of a partial model are dropped, and so is a model left without any.
+    /// </summary>
+    public static IResourceBuilder<GatewayConfigurationResource> WithModel(
+        this IResourceBuilder<GatewayConfigurationResource> builder, string modelName, params (string Provider, string Model, int Priority)[] targets)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        // Runs after every WithProvider before it, so it sees which providers made it into this run.
+        builder.Resource.Configure(options =>
+        {
+            var present = options.Providers.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            var kept = targets.Where(t => present.Contains(t.Provider))
+                .Select(t => new ModelTargetOptions { Provider = t.Provider, Model = t.Model, Priority = t.Priority })
+                .ToList();
+            if (kept.Count > 0)
+            {
+                options.Models.Add(new ModelOptions { Name = modelName, Targets = kept });
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>
     /// Gives the service the gateway configuration: locally the written file (<c>Gateway__ConfigFile</c>); when
     /// published, the admin client from the admin key's hash parameter (the deployment brings its own backends).
     /// </summary>

@@ -7,7 +7,7 @@ using Gateway.Contracts.Configuration;
 namespace Gateway.AppHost.Configuration;
 
 /// <summary>
-/// The gateway's own configuration (<see cref="GatewayOptions"/>: backends, clients, roles, limits) for one run,
+/// The gateway's own configuration (<see cref="GatewayOptions"/>: backends, providers, models, clients, roles, limits) for one run,
 /// written as <c>gateway.json</c> into the run folder when the first service starts, once every backend it names has
 /// an address. Services read it through <c>Gateway__ConfigFile</c> and reload it when it changes, so tests and
 /// operators may edit the file of a running system.
@@ -61,7 +61,7 @@ public sealed class GatewayConfigurationResource(string name, string directory, 
         var options = new GatewayOptions();
         var key = await AdminKey.GetValueAsync(cancellationToken) ?? throw new InvalidOperationException($"Parameter {AdminKey.Name} has no value.");
         options.Clients.Add(new ClientOptions { Id = AdminClientId, KeySha256 = Sha256Hex(key), Roles = [AdminRole] });
-        options.Roles[AdminRole] = new RoleOptions { Tools = ["*"], Resources = ["*"], Prompts = ["*"] };
+        options.Roles[AdminRole] = new RoleOptions { Tools = ["*"], Resources = ["*"], Prompts = ["*"], Models = ["*"] };
         foreach (var change in _changes)
         {
             await change(options, cancellationToken);

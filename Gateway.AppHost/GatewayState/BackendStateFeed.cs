@@ -43,7 +43,7 @@ internal sealed partial class BackendStateFeed(
                 foreach (var resource in backends)
                 {
                     var backend = monitor.Backends.FirstOrDefault(b => b.Name == resource.BackendName);
-                    var killed = killSwitches.FirstOrDefault(k => k.Scope == "backend" && k.Name == resource.BackendName)
+                    var killed = killSwitches.FirstOrDefault(k => k.Scope == resource.KillSwitchScope && k.Name == resource.BackendName)
                         ?? killSwitches.FirstOrDefault(k => k.Scope == "global");
                     await notifications.PublishUpdateAsync(resource, snapshot => Describe(snapshot, backend, killed));
                 }

@@ -85,7 +85,7 @@ public static class BackendsApi
             var machine = backend.Machine;
             return new BackendView(
                 backend.Name,
-                backend.Backend is null ? "provider" : backend.Backend.Transport.ToString().ToLowerInvariant(),
+                backend.Kind,
                 backend.Healthy,
                 machine.State,
                 machine.ConsecutiveFailures,

@@ -264,12 +264,12 @@ public sealed class AuthoritativeBreakers : IDisposable
             var wanted = new HashSet<string>(StringComparer.Ordinal);
             foreach (var backend in options.Backends)
             {
-                Upsert(backend.Name, backend, (backend.CircuitBreaker ?? new()).Resolve(options.CircuitBreaker), wanted);
+                Upsert(backend.Name, backend, null, (backend.CircuitBreaker ?? new()).Resolve(options.CircuitBreaker), wanted);
             }
 
             foreach (var provider in options.Providers)
             {
-                Upsert(provider.Name, null, (provider.CircuitBreaker ?? new()).Resolve(options.CircuitBreaker), wanted);
+                Upsert(provider.Name, null, provider, (provider.CircuitBreaker ?? new()).Resolve(options.CircuitBreaker), wanted);
             }
 
             foreach (var name in _backends.Keys.Where(n => !wanted.Contains(n)))
@@ -279,7 +279,7 @@ public sealed class AuthoritativeBreakers : IDisposable
         }
     }
 
-    private void Upsert(string name, BackendOptions? options, CircuitBreakerSettings settings, HashSet<string> wanted)
+    private void Upsert(string name, BackendOptions? backend, ProviderOptions? provider, CircuitBreakerSettings settings, HashSet<string> wanted)
     {
         if (!wanted.Add(name))
         {
@@ -290,13 +290,14 @@ public sealed class AuthoritativeBreakers : IDisposable
         {
             lock (existing.Gate)
             {
-                existing.Backend = options;
+                existing.Backend = backend;
+                existing.Provider = provider;
                 existing.Machine.Settings = settings;
             }
         }
         else
         {
-            _backends[name] = new MonitoredBackend(name, options, settings, _timeProvider, _options.HistoryLength);
+            _backends[name] = new MonitoredBackend(name, backend, provider, settings, _timeProvider, _options.HistoryLength);
         }
     }
 }

@@ -13,18 +13,25 @@ public sealed class MonitoredBackend
     private readonly Queue<CircuitStateChanged> _history = new();
     private readonly int _historyLength;
 
-    internal MonitoredBackend(string name, BackendOptions? backend, CircuitBreakerSettings settings, TimeProvider timeProvider, int historyLength)
+    internal MonitoredBackend(string name, BackendOptions? backend, ProviderOptions? provider, CircuitBreakerSettings settings, TimeProvider timeProvider, int historyLength)
     {
         Name = name;
         Backend = backend;
+        Provider = provider;
         Machine = new CircuitBreakerStateMachine(settings, timeProvider);
         _historyLength = historyLength;
     }
 
     public string Name { get; }
 
-    /// <summary>The MCP server's configuration, or null for an LLM provider (which is not actively probed).</summary>
+    /// <summary>The MCP server's configuration, or null for an LLM provider.</summary>
     public BackendOptions? Backend { get; internal set; }
+
+    /// <summary>The LLM provider's configuration, or null for an MCP server.</summary>
+    public ProviderOptions? Provider { get; internal set; }
+
+    /// <summary>What <c>GET /api/backends</c> calls it: <c>http</c> or <c>stdio</c> for an MCP server, <c>provider</c> for an LLM provider.</summary>
+    public string Kind => Backend is { } backend ? backend.Transport.ToString().ToLowerInvariant() : "provider";
 
     internal Lock Gate { get; } = new();
 

@@ -50,7 +50,9 @@ internal static class Extensions
         builder.Services.AddOptions<HealthMonitorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Each probe carries its own ProbeTimeout (up to 10 min); the client's 100 s default must not cut it short.
-        builder.Services.AddHttpClient(ProbeScheduler.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // Provider probes carry an API key: the client's logs never show a header's value, whatever the log level.
+        builder.Services.AddHttpClient(ProbeScheduler.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true);
         // A standby forwarding an admin action waits for the leader's commit, which is quick unless Redis is slow.
         builder.Services.AddHttpClient(LeaderForwarder.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         // The API speaks the bus messages' JSON: states as names ("Open"), not numbers.
@@ -66,6 +68,7 @@ internal static class Extensions
         builder.Services.AddSingleton<LeaderElection>();
         builder.Services.AddSingleton<McpPingProbe>();
         builder.Services.AddSingleton<HealthPathProbe>();
+        builder.Services.AddSingleton<ProviderProbe>();
         builder.Services.AddSingleton<ProbeScheduler>();
 
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());

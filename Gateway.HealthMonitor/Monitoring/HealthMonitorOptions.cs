@@ -12,7 +12,7 @@ public sealed class HealthMonitorOptions : IValidatableObject
     [Required]
     public string InstanceId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
 
-    /// <summary>Time between active probes of each HTTP backend. Default: 5 s.</summary>
+    /// <summary>Time between active probes of each HTTP backend and LLM provider. Default: 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
 

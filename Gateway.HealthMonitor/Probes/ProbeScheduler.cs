@@ -7,15 +7,16 @@ using Microsoft.Extensions.Options;
 namespace Gateway.HealthMonitor.Probes;
 
 /// <summary>
-/// Probes every HTTP backend each <see cref="HealthMonitorOptions.ProbeInterval"/>, on the leader only, each probe
-/// bounded by <see cref="HealthMonitorOptions.ProbeTimeout"/>. Stdio backends are child processes of each proxy, so
-/// the monitor cannot reach them: their health comes from passive outcome reports alone. LLM providers likewise.
+/// Probes every HTTP backend and every LLM provider each <see cref="HealthMonitorOptions.ProbeInterval"/>, on the
+/// leader only, each probe bounded by <see cref="HealthMonitorOptions.ProbeTimeout"/>. Stdio backends are child
+/// processes of each proxy, so the monitor cannot reach them: their health comes from passive outcome reports alone.
 /// </summary>
 public sealed class ProbeScheduler(
     AuthoritativeBreakers breakers,
     LeadershipState leadership,
     McpPingProbe mcpPing,
     HealthPathProbe healthPath,
+    ProviderProbe providerProbe,
     IOptions<HealthMonitorOptions> options,
     TimeProvider timeProvider) : BackgroundService
 {
@@ -33,22 +34,30 @@ public sealed class ProbeScheduler(
         }
     }
 
-    /// <summary>Probes every HTTP backend once, in parallel, and records the results.</summary>
+    /// <summary>Probes every HTTP backend and provider once, in parallel, and records the results.</summary>
     internal Task ProbeAllAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(breakers.Backends
-            .Where(b => b.Backend is { Transport: BackendTransport.Http, Url: not null })
-            .Select(b => ProbeAsync(b.Backend!, cancellationToken)));
+            .Select(target => (target.Name, Probe: ProbeFor(target)))
+            .Where(t => t.Probe is not null)
+            .Select(t => ProbeAsync(t.Name, t.Probe!, cancellationToken)));
 
-    private async Task ProbeAsync(BackendOptions backend, CancellationToken cancellationToken)
+    /// <summary>The probe that fits the target, or null when the monitor cannot reach it (stdio).</summary>
+    private Func<CancellationToken, Task<ProbeResult>>? ProbeFor(MonitoredBackend target) => (target.Provider, target.Backend) switch
+    {
+        ({ } provider, _) => token => providerProbe.ProbeAsync(provider, token),
+        (_, { Transport: BackendTransport.Http, Url: not null, HealthPath: null or "" } backend) => token => mcpPing.ProbeAsync(backend, token),
+        (_, { Transport: BackendTransport.Http, Url: not null } backend) => token => healthPath.ProbeAsync(backend, token),
+        _ => null,
+    };
+
+    private async Task ProbeAsync(string name, Func<CancellationToken, Task<ProbeResult>> probe, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(options.Value.ProbeTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         ProbeResult result;
         try
         {
-            result = string.IsNullOrEmpty(backend.HealthPath)
-                ? await mcpPing.ProbeAsync(backend, linked.Token)
-                : await healthPath.ProbeAsync(backend, linked.Token);
+            result = await probe(linked.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -56,10 +65,10 @@ public sealed class ProbeScheduler(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Whatever the backend does wrong is its failure, never the scheduler's.
+            // Whatever the target does wrong is its failure, never the scheduler's.
             result = ProbeResult.Failed(ex.Message);
         }
 
-        breakers.RecordProbe(backend.Name, result.Success, result.Error);
+        breakers.RecordProbe(name, result.Success, result.Error);
     }
 }

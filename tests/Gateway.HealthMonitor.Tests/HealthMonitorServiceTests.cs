@@ -19,11 +19,13 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
 
     private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N");
     private FaultInjectingMcpServer _backend = null!;
+    private ProviderStub _provider = null!;
     private MonitorFactory _monitor = null!;
 
     public async Task InitializeAsync()
     {
         _backend = await FaultInjectingMcpServer.StartAsync();
+        _provider = await ProviderStub.StartAsync();
         _monitor = Create("monitor-a");
     }
 
@@ -31,6 +33,7 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
     {
         await _monitor.DisposeAsync();
         await _backend.DisposeAsync();
+        await _provider.DisposeAsync();
     }
 
     [Fact]
@@ -39,9 +42,8 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
         var view = await WaitForAsync(_monitor, v => v.Leader);
 
         Assert.Equal("monitor-a", view.InstanceId);
-        Assert.Equal(["alpha", "local"], view.Backends.Select(b => b.Name));
+        Assert.Equal([("alpha", "http"), ("llm", "provider"), ("local", "stdio")], view.Backends.Select(b => (b.Name, b.Kind)));
         Assert.All(view.Backends, b => Assert.Equal(CircuitState.Closed, b.State));
-        Assert.Equal("stdio", view.Backends[1].Kind);
         using var client = _monitor.CreateClient(MonitorFactory.AuditorKey);
         Assert.Contains("\"state\":\"Closed\"", await client.GetStringAsync("/api/backends"), StringComparison.Ordinal);
     }
@@ -129,6 +131,25 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_provider_is_probed_with_its_key_listed_with_its_probe_state_and_opened_while_it_answers_503()
+    {
+        var healthy = Backend(await WaitForAsync(_monitor, v => Backend(v, "llm").Healthy == true), "llm");
+        Assert.Equal("provider", healthy.Kind);
+        Assert.NotNull(healthy.Probes.LastProbeAt);
+        Assert.All(_provider.Requests, r => Assert.Equal(("/v1/models", "Bearer " + MonitorFactory.ProviderKey), (r.Path, r.Headers["Authorization"])));
+
+        _provider.Status = HttpStatusCode.ServiceUnavailable;
+        var opened = Backend(await WaitForAsync(_monitor, v => Backend(v, "llm").State == CircuitState.Open), "llm");
+
+        Assert.False(opened.Healthy);
+        Assert.Equal("GET models answered 503", opened.Probes.LastError);
+        Assert.Equal("probe: GET models answered 503", opened.LastError);
+
+        _provider.Status = HttpStatusCode.OK;
+        await WaitForAsync(_monitor, v => Backend(v, "llm") is { Healthy: true, State: CircuitState.Closed });
+    }
+
+    [Fact]
     public async Task A_standby_takes_over_when_the_leader_stops_and_continues_the_sequence()
     {
         await WaitForAsync(_monitor, v => v.Leader);
@@ -178,7 +199,7 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
 
     private static readonly JsonSerializerOptions Json = CircuitSnapshotFormat.JsonOptions;
 
-    private MonitorFactory Create(string instance) => new(garnet.ConnectionString, _prefix, instance, _backend.Url);
+    private MonitorFactory Create(string instance) => new(garnet.ConnectionString, _prefix, instance, _backend.Url, _provider.BaseUrl);
 
     private static BackendOutcomeReport Report(string backend, int failures, int successes = 0) =>
         new("proxy", backend, successes, failures, "transport: refused", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);

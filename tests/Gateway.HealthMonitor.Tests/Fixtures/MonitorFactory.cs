@@ -8,10 +8,13 @@ namespace Gateway.HealthMonitor.Tests.Fixtures;
 
 /// <summary>
 /// One health monitor replica in memory: real Redis protocol (Garnet), the MassTransit in-memory test harness instead
-/// of RabbitMQ, fast probe and lease timings, and one HTTP backend plus one stdio backend.
+/// of RabbitMQ, fast probe and lease timings, one HTTP backend plus one stdio backend, and one OpenAI-kind LLM provider
+/// whose key is <see cref="ProviderKey"/>.
 /// </summary>
-public sealed class MonitorFactory(string redis, string keyPrefix, string instanceId, Uri backendUrl) : WebApplicationFactory<Program>
+public sealed class MonitorFactory(string redis, string keyPrefix, string instanceId, Uri backendUrl, Uri providerUrl) : WebApplicationFactory<Program>
 {
+    public const string ProviderKey = "sk-provider-key";
+
     public const string AdminKey = "admin-key";
     public const string AuditorKey = "auditor-key";
     public const string AgentKey = "agent-key";
@@ -36,6 +39,10 @@ public sealed class MonitorFactory(string redis, string keyPrefix, string instan
             ["Gateway:Backends:1:Name"] = "local",
             ["Gateway:Backends:1:Transport"] = "Stdio",
             ["Gateway:Backends:1:Command"] = "true",
+            ["Gateway:Providers:0:Name"] = "llm",
+            ["Gateway:Providers:0:BaseUrl"] = providerUrl.ToString(),
+            ["Gateway:Providers:0:ApiKeySetting"] = "LLM_API_KEY",
+            ["LLM_API_KEY"] = ProviderKey,
             ["Gateway:Clients:0:Id"] = "ops-admin",
             ["Gateway:Clients:0:KeySha256"] = GatewayAuth.HashKey(AdminKey),
             ["Gateway:Clients:0:Roles:0"] = GatewayAuth.AdminRole,

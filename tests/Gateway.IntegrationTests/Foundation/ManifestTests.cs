@@ -50,6 +50,14 @@ public sealed class ManifestTests : IDisposable
         Assert.Equal("0x2000000", proxy.GetProperty("DOTNET_GCgen0size").GetString());
         Assert.False(resources.TryGetProperty("everything", out _), "demo backends are local only");
         Assert.False(resources.TryGetProperty("everything-circuit", out _), "the dashboard's gateway state is local only");
+        Assert.False(resources.TryGetProperty("llm-primary", out _), "demo providers are local only");
+        Assert.False(resources.TryGetProperty("llm-primary-circuit", out _), "the dashboard's gateway state is local only");
+        // The deployment's providers have real keys: asked for, never generated.
+        var llmApiKey = resources.GetProperty("llm-api-key").GetProperty("inputs").GetProperty("value");
+        Assert.True(llmApiKey.GetProperty("secret").GetBoolean());
+        Assert.False(llmApiKey.TryGetProperty("default", out _), "a provider key is never generated at deployment");
+        Assert.Equal("{llm-api-key.value}", proxy.GetProperty("LLM_API_KEY").GetString());
+        Assert.Equal("{llm-api-key.value}", resources.GetProperty("healthmonitor").GetProperty("env").GetProperty("LLM_API_KEY").GetString());
     }
 
     public void Dispose() => _output.Dispose();

@@ -8,7 +8,7 @@ namespace Gateway.IntegrationTests.Foundation;
 [Collection(WholeSystemTests.Name)]
 public sealed class WholeSystemSmokeTests(WholeSystemFixture fixture)
 {
-    public static TheoryData<string> Processes => ["redis", "messaging", "messaging-epmd", "everything", "healthmonitor", "audit", "proxy"];
+    public static TheoryData<string> Processes => ["redis", "messaging", "messaging-epmd", "everything", "llm-primary", "llm-secondary", "healthmonitor", "audit", "proxy"];
 
     public static TheoryData<string, string> ServiceEndpoints => new()
     {
