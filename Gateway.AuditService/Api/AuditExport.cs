@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
+using Gateway.AuditService.Storage;
 using Gateway.Contracts.Messages;
 
 namespace Gateway.AuditService.Api;
@@ -20,6 +21,7 @@ internal static class AuditExport
     [
         "eventId", "timestamp", "source", "requestId", "sessionId", "clientId", "method", "target", "backend",
         "decision", "status", "errorCode", "latencyMs", "responseBytes", "argumentsSha256", "arguments", "detail",
+        "upstreamModel", "streamed", "ttfbMs", "inputTokens", "outputTokens", "attempts",
     ];
 
     /// <summary>First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list).</summary>
@@ -76,6 +78,13 @@ internal static class AuditExport
                 Text(e.ArgumentsSha256),
                 Text(e.Arguments),
                 Text(e.Detail),
+                Text(e.Llm?.UpstreamModel),
+                Escape(e.Llm is { } llm ? (llm.Streamed ? "true" : "false") : null),
+                Escape(e.Llm?.TimeToFirstByteMs?.ToString("R", CultureInfo.InvariantCulture)),
+                Escape(e.Llm?.InputTokens?.ToString(CultureInfo.InvariantCulture)),
+                Escape(e.Llm?.OutputTokens?.ToString(CultureInfo.InvariantCulture)),
+                // The attempts as stored: a JSON array, one cell.
+                Text(e.Llm is null ? null : LlmAttemptsJson.Serialize(e.Llm.Attempts)),
             ];
             await writer.WriteLineAsync(string.Join(',', fields));
             if (++rows % FlushEvery == 0)

@@ -21,6 +21,12 @@ internal static class AuditEventValidator
     /// <summary>Longest raw arguments (only stored when a deployment opts in).</summary>
     public const int MaxArgumentsLength = 64 * 1024;
 
+    /// <summary>
+    /// Most attempts one LLM request may list: a model maps to a handful of provider targets; more means a
+    /// publisher's bug, and each attempt costs three names of storage.
+    /// </summary>
+    public const int MaxLlmAttempts = 16;
+
     /// <summary>Returns null when <paramref name="e"/> may be stored, otherwise why not.</summary>
     public static string? Validate(AuditEvent? e)
     {
@@ -70,7 +76,63 @@ internal static class AuditEventValidator
         Optional(problems, nameof(e.Target), e.Target, MaxTargetLength);
         Optional(problems, nameof(e.Detail), e.Detail, MaxDetailLength);
         Optional(problems, nameof(e.Arguments), e.Arguments, MaxArgumentsLength);
+        if (e.Llm is { } llm)
+        {
+            ValidateLlm(problems, llm);
+        }
+
         return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    private static void ValidateLlm(List<string> problems, LlmCallAudit llm)
+    {
+        Optional(problems, "Llm.UpstreamModel", llm.UpstreamModel, MaxNameLength);
+        if (llm.TimeToFirstByteMs is { } ttfb && (!double.IsFinite(ttfb) || ttfb < 0))
+        {
+            problems.Add("Llm.TimeToFirstByteMs must be a finite, non-negative number");
+        }
+
+        if (llm.InputTokens < 0)
+        {
+            problems.Add("Llm.InputTokens must not be negative");
+        }
+
+        if (llm.OutputTokens < 0)
+        {
+            problems.Add("Llm.OutputTokens must not be negative");
+        }
+
+        // A record deserialized from the bus may hold nulls its declaration does not allow.
+        if (llm.Attempts is not { } attempts)
+        {
+            problems.Add("Llm.Attempts is missing");
+            return;
+        }
+
+        if (attempts.Count > MaxLlmAttempts)
+        {
+            // Not walked: a runaway list would only multiply the reason.
+            problems.Add($"Llm.Attempts has {attempts.Count} attempts, more than {MaxLlmAttempts}");
+            return;
+        }
+
+        for (var i = 0; i < attempts.Count; i++)
+        {
+            var name = $"Llm.Attempts[{i}]";
+            if (attempts[i] is not { } attempt)
+            {
+                problems.Add($"{name} is missing");
+                continue;
+            }
+
+            Required(problems, name + ".Provider", attempt.Provider, MaxNameLength);
+            Required(problems, name + ".Model", attempt.Model, MaxNameLength);
+            Required(problems, name + ".Outcome", attempt.Outcome, MaxNameLength);
+            if (attempt.HttpStatus is < 100 or > 599)
+            {
+                problems.Add($"{name}.HttpStatus {attempt.HttpStatus} is not an HTTP status");
+            }
+        }
     }
 
     private static void Required(List<string> problems, string name, string? value, int maxLength)

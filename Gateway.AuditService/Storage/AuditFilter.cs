@@ -14,9 +14,10 @@ internal sealed record AuditFilter
 
     public string? ClientId { get; init; }
 
-    /// <summary>Tool name, resource URI or prompt name.</summary>
+    /// <summary>Tool name, resource URI or prompt name; for an LLM request, the model the client asked for.</summary>
     public string? Target { get; init; }
 
+    /// <summary>The backend; for an LLM request, the provider that answered.</summary>
     public string? Backend { get; init; }
 
     public string? Method { get; init; }
@@ -31,14 +32,24 @@ internal sealed record AuditFilter
 /// <summary>One page of records, newest first, and the cursor of the next (older) page when there is one.</summary>
 internal sealed record AuditPage(IReadOnlyList<AuditEvent> Items, AuditCursor? Next);
 
-/// <summary>Counts per status per minute and latency percentiles per backend over a window, for the dashboard.</summary>
+/// <summary>
+/// Counts per status per minute, latency percentiles per backend and LLM token usage per client and model over a
+/// window, for the dashboard.
+/// </summary>
 internal sealed record AuditStats(
     DateTimeOffset From,
     DateTimeOffset To,
     IReadOnlyList<StatusCount> PerMinute,
-    IReadOnlyList<BackendLatency> Latency);
+    IReadOnlyList<BackendLatency> Latency,
+    IReadOnlyList<TokenUsage> Tokens);
 
 internal sealed record StatusCount(DateTimeOffset Minute, string Status, long Count);
 
 /// <summary>Nearest-rank percentiles of <see cref="AuditEvent.LatencyMs"/> over calls that reached the backend.</summary>
 internal sealed record BackendLatency(string Backend, long Calls, double P50, double P95, double P99);
+
+/// <summary>
+/// LLM requests of one client for one requested model (<see cref="AuditEvent.Target"/>), whatever their outcome, and
+/// the tokens the providers reported for them.
+/// </summary>
+internal sealed record TokenUsage(string? ClientId, string? Model, long Requests, long InputTokens, long OutputTokens);

@@ -16,7 +16,17 @@ internal sealed class AuditQueries(Func<CancellationToken, Task<DbConnection>> o
     /// <summary>The stored columns, in the order <see cref="ReadEvent"/> expects.</summary>
     public const string Columns =
         "event_id, ts_us, source, request_id, session_id, client_id, method, target, backend, decision, status, " +
-        "error_code, latency_ms, response_bytes, arguments_sha256, arguments, detail";
+        "error_code, latency_ms, response_bytes, arguments_sha256, arguments, detail, " +
+        LlmColumns;
+
+    /// <summary>The LLM request's columns (schema version 3), the last ones of <see cref="Columns"/>.</summary>
+    public const string LlmColumns = "upstream_model, streamed, ttfb_ms, input_tokens, output_tokens, attempts";
+
+    /// <summary>The reader ordinal of the first of <see cref="LlmColumns"/>.</summary>
+    public const int LlmOrdinal = 17;
+
+    /// <summary>How many columns <see cref="Columns"/> names.</summary>
+    public const int ColumnCount = LlmOrdinal + 6;
 
     public async Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken)
     {
@@ -109,7 +119,29 @@ internal sealed class AuditQueries(Func<CancellationToken, Task<DbConnection>> o
             }
         }
 
-        return new AuditStats(from, to, perMinute, latency);
+        var tokens = new List<TokenUsage>();
+        await using (var command = connection.CreateCommand())
+        {
+            // LLM requests only (attempts is set exactly for them); the sums are cast because PostgreSQL widens SUM(bigint) to numeric.
+            command.CommandText =
+                """
+                SELECT client_id, target, COUNT(*),
+                       CAST(COALESCE(SUM(input_tokens), 0) AS bigint), CAST(COALESCE(SUM(output_tokens), 0) AS bigint)
+                FROM audit_events
+                WHERE ts_us >= @from AND ts_us < @to AND attempts IS NOT NULL
+                GROUP BY client_id, target
+                ORDER BY client_id, target
+                """;
+            AddWindow(command, from, to);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                tokens.Add(new TokenUsage(
+                    NullableString(reader, 0), NullableString(reader, 1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+            }
+        }
+
+        return new AuditStats(from, to, perMinute, latency, tokens);
     }
 
     /// <summary>The retention statement: the oldest <c>@limit</c> rows before <c>@cutoff</c>, so each delete stays short.</summary>
@@ -141,7 +173,21 @@ internal sealed class AuditQueries(Func<CancellationToken, Task<DbConnection>> o
         ResponseBytes: reader.GetInt64(13),
         ArgumentsSha256: NullableString(reader, 14),
         Arguments: NullableString(reader, 15),
-        Detail: NullableString(reader, 16));
+        Detail: NullableString(reader, 16),
+        Llm: ReadLlm(reader));
+
+    /// <summary>The attempts column is set exactly when the event has an LLM part (see <see cref="AuditSchema"/>).</summary>
+    private static LlmCallAudit? ReadLlm(DbDataReader reader)
+    {
+        const int first = LlmOrdinal;
+        return reader.IsDBNull(first + 5) ? null : new LlmCallAudit(
+            UpstreamModel: NullableString(reader, first),
+            Attempts: LlmAttemptsJson.Deserialize(reader.GetString(first + 5)),
+            Streamed: !reader.IsDBNull(first + 1) && reader.GetBoolean(first + 1),
+            TimeToFirstByteMs: reader.IsDBNull(first + 2) ? null : reader.GetDouble(first + 2),
+            InputTokens: reader.IsDBNull(first + 3) ? null : reader.GetInt64(first + 3),
+            OutputTokens: reader.IsDBNull(first + 4) ? null : reader.GetInt64(first + 4));
+    }
 
     public static void AddParameter(DbCommand command, string name, object? value)
     {

@@ -9,11 +9,11 @@ namespace Gateway.AuditService.Storage;
 internal static class AuditSchema
 {
     /// <summary>Column type names of one engine.</summary>
-    public sealed record Types(string Uuid, string Text, string Int32, string Int64, string Double);
+    public sealed record Types(string Uuid, string Text, string Int32, string Int64, string Double, string Boolean, string Json);
 
-    public static readonly Types SqliteTypes = new("TEXT", "TEXT", "INTEGER", "INTEGER", "REAL");
+    public static readonly Types SqliteTypes = new("TEXT", "TEXT", "INTEGER", "INTEGER", "REAL", "INTEGER", "TEXT");
 
-    public static readonly Types PostgresTypes = new("uuid", "text", "integer", "bigint", "double precision");
+    public static readonly Types PostgresTypes = new("uuid", "text", "integer", "bigint", "double precision", "boolean", "jsonb");
 
     public sealed record Migration(int Version, string Description, IReadOnlyList<string> Statements);
 
@@ -59,6 +59,18 @@ internal static class AuditSchema
         new(2, "client + status index for combined filters",
         [
             "CREATE INDEX ix_audit_events_client_status ON audit_events (client_id, status, ts_us)",
+        ]),
+        // LLM requests (the /v1 endpoints): all nullable, so rows stored before keep reading as calls without them, and a
+        // replica still on version 2 keeps inserting while a newer one has migrated. attempts is NULL exactly when the
+        // event has no LLM part. No index: the filters stay client/target (requested model)/backend (provider).
+        new(3, "LLM request columns: upstream model, streamed, time to first byte, tokens, attempts",
+        [
+            $"ALTER TABLE audit_events ADD COLUMN upstream_model {t.Text}",
+            $"ALTER TABLE audit_events ADD COLUMN streamed {t.Boolean}",
+            $"ALTER TABLE audit_events ADD COLUMN ttfb_ms {t.Double}",
+            $"ALTER TABLE audit_events ADD COLUMN input_tokens {t.Int64}",
+            $"ALTER TABLE audit_events ADD COLUMN output_tokens {t.Int64}",
+            $"ALTER TABLE audit_events ADD COLUMN attempts {t.Json}",
         ]),
     ];
 

@@ -110,6 +110,9 @@ internal static class QueryBenchmark
 
     private const string Columns = AuditQueries.Columns;
 
+    /// <summary>The generated rows are tool calls: every column of <see cref="AuditQueries.LlmColumns"/> NULL.</summary>
+    private const string NoLlm = "NULL, NULL, NULL, NULL, NULL, NULL";
+
     private const string SqliteGenerate =
         "WITH RECURSIVE n(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM n WHERE i < {to}) " +
         "INSERT INTO audit_events (" + Columns + ") SELECT " +
@@ -117,7 +120,7 @@ internal static class QueryBenchmark
         "'tools/call', 'tool-' || (i % 50), 'backend-' || (i % 10), " +
         "CASE WHEN i % 20 = 0 THEN 'Refused' ELSE 'Allowed' END, " +
         "CASE WHEN i % 20 = 0 THEN 'rate_limited' WHEN i % 997 = 0 THEN 'circuit_open' ELSE 'ok' END, " +
-        "CASE WHEN i % 20 = 0 THEN -32005 WHEN i % 997 = 0 THEN -32007 END, 5 + i % 97, 512, NULL, NULL, NULL FROM n";
+        "CASE WHEN i % 20 = 0 THEN -32005 WHEN i % 997 = 0 THEN -32007 END, 5 + i % 97, 512, NULL, NULL, NULL, " + NoLlm + " FROM n";
 
     private const string PostgresGenerate =
         "INSERT INTO audit_events (" + Columns + ") SELECT " +
@@ -125,6 +128,6 @@ internal static class QueryBenchmark
         "'tools/call', 'tool-' || (i % 50), 'backend-' || (i % 10), " +
         "CASE WHEN i % 20 = 0 THEN 'Refused' ELSE 'Allowed' END, " +
         "CASE WHEN i % 20 = 0 THEN 'rate_limited' WHEN i % 997 = 0 THEN 'circuit_open' ELSE 'ok' END, " +
-        "CASE WHEN i % 20 = 0 THEN -32005 WHEN i % 997 = 0 THEN -32007 END, 5 + i % 97, 512, NULL, NULL, NULL " +
+        "CASE WHEN i % 20 = 0 THEN -32005 WHEN i % 997 = 0 THEN -32007 END, 5 + i % 97, 512, NULL, NULL, NULL, " + NoLlm + " " +
         "FROM generate_series({from}::bigint, {to}::bigint) AS i";
 }

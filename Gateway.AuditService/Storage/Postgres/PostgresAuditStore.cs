@@ -80,6 +80,7 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable
                 await WriteNullableAsync(copy, e.ArgumentsSha256, cancellationToken);
                 await WriteNullableAsync(copy, e.Arguments, cancellationToken);
                 await WriteNullableAsync(copy, e.Detail, cancellationToken);
+                await WriteLlmAsync(copy, e.Llm, cancellationToken);
             }
 
             await copy.CompleteAsync(cancellationToken);
@@ -118,6 +119,31 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    /// <summary>The columns of <see cref="AuditQueries.LlmColumns"/>; all NULL for an event without an LLM part.</summary>
+    private static async Task WriteLlmAsync(NpgsqlBinaryImporter copy, LlmCallAudit? llm, CancellationToken cancellationToken)
+    {
+        if (llm is null)
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                await copy.WriteNullAsync(cancellationToken);
+            }
+
+            return;
+        }
+
+        await WriteNullableAsync(copy, llm.UpstreamModel, cancellationToken);
+        await copy.WriteAsync(llm.Streamed, NpgsqlDbType.Boolean, cancellationToken);
+        await WriteNullableAsync(copy, llm.TimeToFirstByteMs, NpgsqlDbType.Double, cancellationToken);
+        await WriteNullableAsync(copy, llm.InputTokens, NpgsqlDbType.Bigint, cancellationToken);
+        await WriteNullableAsync(copy, llm.OutputTokens, NpgsqlDbType.Bigint, cancellationToken);
+        await copy.WriteAsync(LlmAttemptsJson.Serialize(llm.Attempts), NpgsqlDbType.Jsonb, cancellationToken);
+    }
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+        where T : struct =>
+        value is { } v ? copy.WriteAsync(v, type, cancellationToken) : copy.WriteNullAsync(cancellationToken);
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>
         value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);

@@ -13,7 +13,7 @@ namespace Gateway.AuditService.Storage.Sqlite;
 internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
 {
     private static readonly string InsertSql =
-        $"INSERT INTO audit_events ({AuditQueries.Columns}) VALUES ({string.Join(", ", Enumerable.Repeat("?", 17))}) " +
+        $"INSERT INTO audit_events ({AuditQueries.Columns}) VALUES ({string.Join(", ", Enumerable.Repeat("?", AuditQueries.ColumnCount))}) " +
         "ON CONFLICT (event_id) DO NOTHING";
 
     /// <summary>Decision names by value, so the hot path does not format enums.</summary>
@@ -118,6 +118,7 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 Text(statement, 15, e.ArgumentsSha256);
                 Text(statement, 16, e.Arguments);
                 Text(statement, 17, e.Detail);
+                BindLlm(statement, e.Llm);
                 var result = raw.sqlite3_step(statement);
                 if (result != raw.SQLITE_DONE)
                 {
@@ -129,6 +130,39 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             }
 
             return inserted;
+        }
+    }
+
+    /// <summary>The parameters of <see cref="AuditQueries.LlmColumns"/>; all NULL for an event without an LLM part.</summary>
+    private static void BindLlm(sqlite3_stmt statement, LlmCallAudit? llm)
+    {
+        // Parameters count from 1, reader ordinals from 0.
+        const int first = AuditQueries.LlmOrdinal + 1;
+        Text(statement, first, llm?.UpstreamModel);
+        Int64(statement, first + 1, llm is null ? null : llm.Streamed ? 1 : 0);
+        if (llm?.TimeToFirstByteMs is { } ttfb)
+        {
+            raw.sqlite3_bind_double(statement, first + 2, ttfb);
+        }
+        else
+        {
+            raw.sqlite3_bind_null(statement, first + 2);
+        }
+
+        Int64(statement, first + 3, llm?.InputTokens);
+        Int64(statement, first + 4, llm?.OutputTokens);
+        Text(statement, first + 5, llm is null ? null : LlmAttemptsJson.Serialize(llm.Attempts));
+    }
+
+    private static void Int64(sqlite3_stmt statement, int index, long? value)
+    {
+        if (value is { } number)
+        {
+            raw.sqlite3_bind_int64(statement, index, number);
+        }
+        else
+        {
+            raw.sqlite3_bind_null(statement, index);
         }
     }
 

@@ -107,7 +107,7 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.StartsWith("eventId,timestamp,source,requestId,sessionId,clientId,method,target,backend,decision,status,errorCode,latencyMs,", text, StringComparison.Ordinal);
         Assert.EndsWith(
-            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\"\r\n",
+            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\",,,,,,\r\n",
             text, StringComparison.Ordinal);
     }
 
@@ -131,7 +131,7 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.EndsWith(
-            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3\r\n",
+            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3,,,,,,\r\n",
             text, StringComparison.Ordinal);
     }
 
@@ -151,6 +151,75 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         var latency = Assert.Single(stats.RootElement.GetProperty("latency").EnumerateArray(), b => b.GetProperty("backend").GetString() == backend);
         Assert.Equal(1, latency.GetProperty("calls").GetInt64());
         Assert.Equal(40, latency.GetProperty("p99").GetDouble());
+    }
+
+    [Fact]
+    public async Task An_llm_request_is_served_with_its_llm_object_and_found_by_requested_model_and_provider()
+    {
+        var e = SampleEvents.LlmCall(client: _client);
+        await factory.Store.AppendAsync([e, SampleEvents.Call(client: _client)], default);
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        using var response = await http.GetAsync(new Uri($"/api/audit?client={_client}&target=demo-chat&backend=anthropic-b", UriKind.Relative));
+        using var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var found = await http.GetFromJsonAsync<AuditEvent>(new Uri($"/api/audit/{e.EventId}", UriKind.Relative), Json);
+
+        var llm = Assert.Single(page.RootElement.GetProperty("items").EnumerateArray()).GetProperty("llm");
+        Assert.Equal("claude-haiku-4-5", llm.GetProperty("upstreamModel").GetString());
+        Assert.True(llm.GetProperty("streamed").GetBoolean());
+        Assert.Equal(183.25, llm.GetProperty("timeToFirstByteMs").GetDouble());
+        Assert.Equal(120, llm.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(48, llm.GetProperty("outputTokens").GetInt64());
+        Assert.Equal(
+            """[{"provider":"openai-a","model":"gpt-4o-mini","outcome":"unavailable","httpStatus":503},{"provider":"anthropic-b","model":"claude-haiku-4-5","outcome":"ok","httpStatus":200}]""",
+            llm.GetProperty("attempts").GetRawText());
+        EventAssert.Same(e, found);
+    }
+
+    [Fact]
+    public async Task Exports_carry_the_llm_columns_and_leave_them_empty_for_other_events()
+    {
+        var llm = SampleEvents.LlmCall(client: _client, outputTokens: null) with { Timestamp = SampleEvents.Epoch.AddSeconds(1) };
+        var tool = SampleEvents.Call(client: _client);
+        await factory.Store.AppendAsync([llm, tool], default);
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        using var csv = await http.GetAsync(new Uri($"/api/audit/export?format=csv&client={_client}", UriKind.Relative));
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        using var ndjson = await http.GetAsync(new Uri($"/api/audit/export?format=ndjson&client={_client}", UriKind.Relative));
+        var exported = (await ndjson.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonSerializer.Deserialize<AuditEvent>(line, Json)!).ToList();
+
+        Assert.EndsWith(",detail,upstreamModel,streamed,ttfbMs,inputTokens,outputTokens,attempts", lines[0], StringComparison.Ordinal);
+        Assert.Equal(3, lines.Length);
+        Assert.EndsWith(
+            ",claude-haiku-4-5,true,183.25,120,," +
+            "\"[{\"\"provider\"\":\"\"openai-a\"\",\"\"model\"\":\"\"gpt-4o-mini\"\",\"\"outcome\"\":\"\"unavailable\"\",\"\"httpStatus\"\":503}," +
+            "{\"\"provider\"\":\"\"anthropic-b\"\",\"\"model\"\":\"\"claude-haiku-4-5\"\",\"\"outcome\"\":\"\"ok\"\",\"\"httpStatus\"\":200}]\"",
+            lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",,,,,,", lines[2], StringComparison.Ordinal);
+        EventAssert.Same([llm, tool], exported);
+    }
+
+    [Fact]
+    public async Task Stats_sum_llm_tokens_per_client_and_requested_model()
+    {
+        var to = SampleEvents.Epoch.AddYears(-2);
+        await factory.Store.AppendAsync(
+        [
+            SampleEvents.LlmCall(at: to.AddMinutes(-2), client: _client, inputTokens: 100, outputTokens: 10),
+            SampleEvents.LlmCall(at: to.AddMinutes(-1), client: _client, inputTokens: 50, outputTokens: 5),
+        ], default);
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+
+        using var response = await http.GetAsync(new Uri($"/api/audit/stats?window=5m&to={Uri.EscapeDataString(to.ToString("O"))}", UriKind.Relative));
+        using var stats = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        var usage = Assert.Single(stats.RootElement.GetProperty("tokens").EnumerateArray(), u => u.GetProperty("clientId").GetString() == _client);
+        Assert.Equal("demo-chat", usage.GetProperty("model").GetString());
+        Assert.Equal(2, usage.GetProperty("requests").GetInt64());
+        Assert.Equal(150, usage.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(15, usage.GetProperty("outputTokens").GetInt64());
     }
 
     /// <summary>A timestamp as the export writes it (round-trip format, UTC).</summary>

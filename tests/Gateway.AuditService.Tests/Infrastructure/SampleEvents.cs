@@ -40,6 +40,31 @@ internal static class SampleEvents
         Arguments: null,
         Detail: null);
 
+    /// <summary>
+    /// An LLM request that fell over from <c>openai-a</c> (503) to <c>anthropic-b</c>, which streamed the answer:
+    /// <c>Target</c> is the requested model, <c>Backend</c> the provider that answered.
+    /// </summary>
+    public static AuditEvent LlmCall(
+        DateTimeOffset? at = null,
+        string client = "alice",
+        string model = "demo-chat",
+        string? provider = "anthropic-b",
+        long? inputTokens = 120,
+        long? outputTokens = 48,
+        string status = "ok") => Call(at: at, client: client, target: model, backend: provider!, status: status) with
+    {
+        Method = "chat.completions",
+        SessionId = null,
+        ArgumentsSha256 = null,
+        Llm = new LlmCallAudit(
+            UpstreamModel: "claude-haiku-4-5",
+            Attempts: [new LlmAttempt("openai-a", "gpt-4o-mini", "unavailable", 503), new LlmAttempt("anthropic-b", "claude-haiku-4-5", "ok", 200)],
+            Streamed: true,
+            TimeToFirstByteMs: 183.25,
+            InputTokens: inputTokens,
+            OutputTokens: outputTokens),
+    };
+
     private static DateTimeOffset WholeMinute(DateTimeOffset at) => at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMinute));
 
     /// <summary><paramref name="count"/> events one millisecond apart, oldest first, starting at <paramref name="start"/>.</summary>

@@ -46,6 +46,26 @@ public sealed class AuditIngestConsumerTests
     }
 
     [Fact]
+    public async Task An_llm_request_is_stored_with_its_attempts_and_one_over_its_bounds_goes_to_the_error_queue()
+    {
+        await using var ingest = await IngestionHarness.StartAsync();
+        var good = SampleEvents.LlmCall();
+        var tooMany = SampleEvents.LlmCall() with
+        {
+            Llm = good.Llm! with { Attempts = [.. Enumerable.Repeat(good.Llm!.Attempts[0], AuditEventValidator.MaxLlmAttempts + 1)] },
+        };
+
+        var sent = await ingest.PublishAsync(new AuditEventBatch([good, tooMany]));
+        await ingest.ConsumedAsync<AuditEventBatch>(m => m.MessageId == sent);
+
+        EventAssert.Same(good, Assert.Single(await ingest.StoredAsync()));
+        var (message, reason, kind) = Assert.Single(ingest.RejectedWithKind());
+        Assert.Equal(tooMany.EventId, ((AuditEvent)message).EventId);
+        Assert.Equal("Llm.Attempts has 17 attempts, more than 16", reason);
+        Assert.Equal(AuditIngestConsumer.ValidationReason, kind);
+    }
+
+    [Fact]
     public async Task An_invalid_single_event_goes_to_the_error_queue_and_the_rest_of_the_batch_is_stored()
     {
         await using var ingest = await IngestionHarness.StartAsync();

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using CsCheck;
 using Gateway.AuditService.Storage;
 using Gateway.AuditService.Tests.Infrastructure;
 using Gateway.Contracts.Messages;
@@ -15,6 +17,15 @@ public abstract class AuditStoreContract : IAsyncLifetime
 
     /// <summary>A fresh, empty, migrated store.</summary>
     internal abstract Task<IAuditStore> CreateStoreAsync();
+
+    /// <summary>The engine's column types, to build a database as an older release left it.</summary>
+    internal abstract AuditSchema.Types Types { get; }
+
+    /// <summary>The connection string of a new, empty database.</summary>
+    internal abstract Task<string> NewDatabaseAsync();
+
+    /// <summary>A plain connection to <paramref name="connectionString"/>, bypassing the store.</summary>
+    internal abstract DbConnection Connect(string connectionString);
 
     public async Task InitializeAsync()
     {
@@ -194,5 +205,138 @@ public abstract class AuditStoreContract : IAsyncLifetime
 
         var left = await Store.Queries.QueryAsync(new AuditFilter(), null, 100, default);
         Assert.Equal(recent.Select(e => e.EventId).Reverse(), left.Items.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task An_llm_request_reads_back_with_its_attempts_tokens_and_timings_and_is_stored_once()
+    {
+        var streamed = SampleEvents.LlmCall();
+        var refused = SampleEvents.LlmCall(provider: null, inputTokens: null, outputTokens: null, status: "rate_limited") with
+        {
+            Decision = AuditDecision.Refused,
+            Llm = new LlmCallAudit(null, [new LlmAttempt("openai-a", "gpt-4o-mini", "throttled", null)], false, null, null, null),
+        };
+        var noTargets = SampleEvents.LlmCall(provider: null, status: "unknown_target") with { Llm = new LlmCallAudit(null, [], false, null, null, null) };
+
+        Assert.Equal(3, await Store.AppendAsync([streamed, refused, noTargets], default));
+        Assert.Equal(0, await Store.AppendAsync([streamed], default));
+
+        EventAssert.Same(streamed, await Store.Queries.FindAsync(streamed.EventId, default));
+        EventAssert.Same(refused, await Store.Queries.FindAsync(refused.EventId, default));
+        EventAssert.Same(noTargets, await Store.Queries.FindAsync(noTargets.EventId, default));
+        var page = await Store.Queries.QueryAsync(new AuditFilter { Backend = "anthropic-b", Target = "demo-chat" }, null, 10, default);
+        EventAssert.Same([streamed], page.Items);
+    }
+
+    [Fact]
+    public async Task Generated_llm_requests_with_hostile_text_read_back_exactly() =>
+        await LlmEvents.Event.Array[1, 8].SampleAsync(
+            async events =>
+            {
+                await Store.AppendAsync(events, default);
+                foreach (var e in events)
+                {
+                    EventAssert.Same(e, await Store.Queries.FindAsync(e.EventId, default));
+                }
+            },
+            iter: 25,
+            threads: 1);
+
+    [Fact]
+    public async Task Token_usage_is_summed_per_client_and_requested_model_over_llm_requests_only()
+    {
+        var t = SampleEvents.Epoch;
+        await Store.AppendAsync(
+        [
+            SampleEvents.LlmCall(at: t, client: "alice", inputTokens: 120, outputTokens: 48),
+            SampleEvents.LlmCall(at: t.AddSeconds(1), client: "alice", inputTokens: 30, outputTokens: null),
+            SampleEvents.LlmCall(at: t.AddSeconds(2), client: "alice", model: "other", provider: null, inputTokens: null, outputTokens: null,
+                status: "forbidden") with { Decision = AuditDecision.Refused },
+            SampleEvents.LlmCall(at: t.AddSeconds(3), client: "bob", inputTokens: 5, outputTokens: 6),
+            SampleEvents.Call(at: t.AddSeconds(4), client: "alice"),
+            SampleEvents.LlmCall(at: t.AddMinutes(10), client: "alice", inputTokens: 1000, outputTokens: 1000),
+        ], default);
+
+        var stats = await Store.Queries.StatsAsync(t, t.AddMinutes(2), default);
+
+        Assert.Equal(
+            [new TokenUsage("alice", "demo-chat", 2, 150, 48), new TokenUsage("alice", "other", 1, 0, 0), new TokenUsage("bob", "demo-chat", 1, 5, 6)],
+            stats.Tokens);
+    }
+
+    [Fact]
+    public async Task A_version_2_database_gains_the_llm_columns_keeps_its_rows_and_still_takes_a_version_2_insert()
+    {
+        var connectionString = await NewDatabaseAsync();
+        var old = SampleEvents.Call(status: "forbidden", decision: AuditDecision.Refused, errorCode: -32003) with { Detail = "it's \"old\"" };
+        await using (var connection = Connect(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await AuditSchema.ExecuteAsync(connection, transaction,
+                $"CREATE TABLE audit_schema (version {Types.Int32} NOT NULL PRIMARY KEY, description {Types.Text} NOT NULL, applied_us {Types.Int64} NOT NULL)", default);
+            foreach (var migration in AuditSchema.Migrations(Types).Where(m => m.Version <= 2))
+            {
+                foreach (var statement in migration.Statements)
+                {
+                    await AuditSchema.ExecuteAsync(connection, transaction, statement, default);
+                }
+
+                await AuditSchema.ExecuteAsync(connection, transaction, $"INSERT INTO audit_schema VALUES ({migration.Version}, 'old', 0)", default);
+            }
+
+            await InsertAsVersion2Async(connection, transaction, old);
+            await transaction.CommitAsync();
+        }
+
+        var store = StorageExtensions.Create(connectionString, TimeProvider.System);
+        await using var disposable = (IAsyncDisposable)store;
+        await store.MigrateAsync(default);
+        var llm = SampleEvents.LlmCall();
+        await store.AppendAsync([llm], default);
+        // A replica still on the previous release names only the columns it knows.
+        var stillOld = SampleEvents.Call(at: SampleEvents.Epoch.AddSeconds(1));
+        await using (var connection = Connect(connectionString))
+        {
+            await connection.OpenAsync();
+            await InsertAsVersion2Async(connection, null, stillOld);
+            await using var version = connection.CreateCommand();
+            version.CommandText = "SELECT MAX(version) FROM audit_schema";
+            Assert.Equal(3, Convert.ToInt32(await version.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        EventAssert.Same(old, await store.Queries.FindAsync(old.EventId, default));
+        EventAssert.Same(llm, await store.Queries.FindAsync(llm.EventId, default));
+        EventAssert.Same(stillOld, await store.Queries.FindAsync(stillOld.EventId, default));
+        Assert.Equal([new TokenUsage("alice", "demo-chat", 1, 120, 48)], (await store.Queries.StatsAsync(SampleEvents.Epoch, SampleEvents.Epoch.AddMinutes(1), default)).Tokens);
+    }
+
+    /// <summary>The insert of schema version 2: its seventeen columns, values bound by name as any client would.</summary>
+    private static async Task InsertAsVersion2Async(DbConnection connection, DbTransaction? transaction, AuditEvent e)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText =
+            "INSERT INTO audit_events (event_id, ts_us, source, request_id, session_id, client_id, method, target, backend, decision, status, " +
+            "error_code, latency_ms, response_bytes, arguments_sha256, arguments, detail) VALUES (@id, @ts, @source, @request, @session, @client, " +
+            "@method, @target, @backend, @decision, @status, @error, @latency, @bytes, @sha, @arguments, @detail)";
+        AuditQueries.AddParameter(command, "@id", command is Microsoft.Data.Sqlite.SqliteCommand ? e.EventId.ToString() : e.EventId);
+        AuditQueries.AddParameter(command, "@ts", AuditTime.ToMicros(e.Timestamp));
+        AuditQueries.AddParameter(command, "@source", e.Source);
+        AuditQueries.AddParameter(command, "@request", e.RequestId);
+        AuditQueries.AddParameter(command, "@session", e.SessionId);
+        AuditQueries.AddParameter(command, "@client", e.ClientId);
+        AuditQueries.AddParameter(command, "@method", e.Method);
+        AuditQueries.AddParameter(command, "@target", e.Target);
+        AuditQueries.AddParameter(command, "@backend", e.Backend);
+        AuditQueries.AddParameter(command, "@decision", e.Decision.ToString());
+        AuditQueries.AddParameter(command, "@status", e.Status);
+        AuditQueries.AddParameter(command, "@error", e.ErrorCode);
+        AuditQueries.AddParameter(command, "@latency", e.LatencyMs);
+        AuditQueries.AddParameter(command, "@bytes", e.ResponseBytes);
+        AuditQueries.AddParameter(command, "@sha", e.ArgumentsSha256);
+        AuditQueries.AddParameter(command, "@arguments", e.Arguments);
+        AuditQueries.AddParameter(command, "@detail", e.Detail);
+        await command.ExecuteNonQueryAsync();
     }
 }

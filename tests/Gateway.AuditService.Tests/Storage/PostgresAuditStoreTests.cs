@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Gateway.AuditService.Storage;
 using Gateway.AuditService.Storage.Postgres;
 using Gateway.AuditService.Tests.Infrastructure;
@@ -9,6 +10,12 @@ public sealed class PostgresAuditStoreTests(PostgresFixture server) : AuditStore
 {
     internal override async Task<IAuditStore> CreateStoreAsync() =>
         StorageExtensions.Create(await server.CreateDatabaseAsync(), TimeProvider.System);
+
+    internal override AuditSchema.Types Types => AuditSchema.PostgresTypes;
+
+    internal override Task<string> NewDatabaseAsync() => server.CreateDatabaseAsync();
+
+    internal override DbConnection Connect(string connectionString) => new Npgsql.NpgsqlConnection(connectionString);
 
     [Fact]
     public void A_host_string_selects_postgresql() =>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Gateway.AuditService.Storage;
 using Gateway.AuditService.Storage.Sqlite;
 using Gateway.AuditService.Tests.Infrastructure;
@@ -10,6 +11,12 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
 
     internal override Task<IAuditStore> CreateStoreAsync() =>
         Task.FromResult(StorageExtensions.Create($"Data Source={_folder.File("audit.db")}", TimeProvider.System));
+
+    internal override AuditSchema.Types Types => AuditSchema.SqliteTypes;
+
+    internal override Task<string> NewDatabaseAsync() => Task.FromResult($"Data Source={_folder.File(Guid.NewGuid().ToString("N") + ".db")}");
+
+    internal override DbConnection Connect(string connectionString) => new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
 
     public void Dispose() => _folder.Dispose();
 
@@ -29,7 +36,7 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
     }
 
     [Fact]
-    public async Task A_version_1_file_is_migrated_to_the_client_status_index_and_keeps_its_rows()
+    public async Task A_version_1_file_is_migrated_to_the_latest_version_with_the_client_status_index_and_keeps_its_rows()
     {
         var path = _folder.File("v1.db");
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
@@ -44,12 +51,15 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
             }
 
             await AuditSchema.ExecuteAsync(connection, transaction, "INSERT INTO audit_schema VALUES (1, 'v1', 0)", default);
+            await AuditSchema.ExecuteAsync(connection, transaction,
+                "INSERT INTO audit_events (event_id, ts_us, source, client_id, method, decision, status, latency_ms, response_bytes) " +
+                $"VALUES ('{Guid.NewGuid()}', {AuditTime.ToMicros(SampleEvents.Epoch)}, 'proxy/v1', 'alice', 'tools/call', 'Refused', 'circuit_open', 0.5, 0)",
+                default);
             await transaction.CommitAsync();
         }
 
         var store = StorageExtensions.Create($"Data Source={path}", TimeProvider.System);
         await using var disposable = (IAsyncDisposable)store;
-        await store.AppendAsync([SampleEvents.Call(status: "circuit_open")], default);
         await store.MigrateAsync(default);
 
         await using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
@@ -58,7 +68,7 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
         command.CommandText =
             "SELECT (SELECT MAX(version) FROM audit_schema) || ' ' || " +
             "(SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_audit_events_client_status')";
-        Assert.Equal("2 1", (string?)await command.ExecuteScalarAsync());
+        Assert.Equal($"{AuditSchema.Migrations(AuditSchema.SqliteTypes)[^1].Version} 1", (string?)await command.ExecuteScalarAsync());
         command.CommandText =
             "EXPLAIN QUERY PLAN SELECT * FROM audit_events WHERE client_id = 'alice' AND status = 'circuit_open' ORDER BY ts_us DESC";
         await using (var plan = await command.ExecuteReaderAsync())
