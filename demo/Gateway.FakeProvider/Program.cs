@@ -11,3 +11,6 @@ app.MapDefaultEndpoints();
 app.MapFakeProvider();
 
 app.Run();
+
+/// <summary>Kept internal: test projects reference this project for its in-process server and name the proxy's Program.</summary>
+internal sealed partial class Program;
