@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Proxy.Tests.Circuit;
 
+/// <summary>The registry's behaviours, each pinned for an MCP backend (<c>alpha</c>) and an LLM provider (<c>llm</c>) alike.</summary>
 public sealed class CircuitBreakerRegistryTests : IDisposable
 {
     private static readonly TimeSpan Break = TimeSpan.FromSeconds(5);
@@ -41,69 +42,79 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
         Assert.Null(permit.Rejection);
     }
 
-    [Fact]
-    public async Task Closed_gives_a_normal_permit()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Closed_gives_a_normal_permit(string target)
     {
-        var pending = _registry.AcquirePermitAsync("alpha");
+        var pending = _registry.AcquirePermitAsync(target);
 
         Assert.True(pending.IsCompletedSuccessfully);
         using var permit = await pending;
         Assert.Equal(PermitKind.Normal, permit.Kind);
     }
 
-    [Fact]
-    public async Task Open_rejects_with_backend_reason_and_trip_count()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Open_rejects_with_backend_reason_and_trip_count(string target)
     {
-        await TripAsync("alpha");
+        await TripAsync(target);
 
-        using var permit = await _registry.AcquirePermitAsync("alpha");
+        using var permit = await _registry.AcquirePermitAsync(target);
 
         Assert.Equal(PermitKind.Rejected, permit.Kind);
         var rejection = Assert.IsType<CircuitOpenRejection>(permit.Rejection);
-        Assert.Equal("alpha", rejection.Backend);
+        Assert.Equal(target, rejection.Backend);
         Assert.Equal("transport: connection refused", rejection.Reason);
         Assert.Equal(1, rejection.TripCount);
         Assert.Equal(_time.GetUtcNow() + Break, rejection.RetryAfter);
-        Assert.Equal(CircuitState.Open, _registry.GetState("alpha"));
-        Assert.Equal(1, _registry.GetTripCount("alpha"));
+        Assert.Equal(CircuitState.Open, _registry.GetState(target));
+        Assert.Equal(1, _registry.GetTripCount(target));
         Assert.Equal(CircuitState.Closed, _registry.GetState("beta"));
     }
 
-    [Fact]
-    public async Task A_success_resets_the_failure_count()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task A_success_resets_the_failure_count(string target)
     {
-        await FailAsync("alpha");
-        await FailAsync("alpha");
-        await SucceedAsync("alpha");
-        await FailAsync("alpha");
-        await FailAsync("alpha");
+        await FailAsync(target);
+        await FailAsync(target);
+        await SucceedAsync(target);
+        await FailAsync(target);
+        await FailAsync(target);
 
-        Assert.Equal(CircuitState.Closed, _registry.GetState("alpha"));
-        Assert.Equal(2, _registry.GetFailureCount("alpha"));
+        Assert.Equal(CircuitState.Closed, _registry.GetState(target));
+        Assert.Equal(2, _registry.GetFailureCount(target));
     }
 
-    [Fact]
-    public async Task Probe_permit_is_given_after_the_break_duration()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Probe_permit_is_given_after_the_break_duration(string target)
     {
-        await TripAsync("alpha");
+        await TripAsync(target);
         _time.Advance(Break - TimeSpan.FromMilliseconds(1));
-        using (var early = await _registry.AcquirePermitAsync("alpha"))
+        using (var early = await _registry.AcquirePermitAsync(target))
         {
             Assert.Equal(PermitKind.Rejected, early.Kind);
         }
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        using var probe = await _registry.AcquirePermitAsync("alpha");
+        using var probe = await _registry.AcquirePermitAsync(target);
 
         Assert.Equal(PermitKind.Probe, probe.Kind);
-        Assert.Equal(CircuitState.HalfOpen, _registry.GetState("alpha"));
+        Assert.Equal(CircuitState.HalfOpen, _registry.GetState(target));
     }
 
-    [Fact]
-    public async Task Callers_queued_behind_a_successful_probe_proceed_as_normal()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Callers_queued_behind_a_successful_probe_proceed_as_normal(string target)
     {
-        var probe = await OpenAndTakeProbeAsync("alpha");
-        var waiter = _registry.AcquirePermitAsync("alpha").AsTask();
+        var probe = await OpenAndTakeProbeAsync(target);
+        var waiter = _registry.AcquirePermitAsync(target).AsTask();
         Assert.False(waiter.IsCompleted);
 
         probe.Success();
@@ -111,14 +122,16 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
 
         using var permit = await waiter;
         Assert.Equal(PermitKind.Normal, permit.Kind);
-        Assert.Equal(CircuitState.Closed, _registry.GetState("alpha"));
+        Assert.Equal(CircuitState.Closed, _registry.GetState(target));
     }
 
-    [Fact]
-    public async Task Callers_queued_behind_a_failed_probe_get_the_circuit_open_error()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Callers_queued_behind_a_failed_probe_get_the_circuit_open_error(string target)
     {
-        var probe = await OpenAndTakeProbeAsync("alpha");
-        var waiter = _registry.AcquirePermitAsync("alpha").AsTask();
+        var probe = await OpenAndTakeProbeAsync(target);
+        var waiter = _registry.AcquirePermitAsync(target).AsTask();
 
         probe.Failure("timeout", "no answer in 30 s");
         probe.Dispose();
@@ -129,11 +142,13 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
         Assert.Equal(2, permit.Rejection.TripCount);
     }
 
-    [Fact]
-    public async Task Five_waiters_are_all_released_by_one_probe()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Five_waiters_are_all_released_by_one_probe(string target)
     {
-        var probe = await OpenAndTakeProbeAsync("alpha");
-        var waiters = Enumerable.Range(0, 5).Select(_ => _registry.AcquirePermitAsync("alpha").AsTask()).ToArray();
+        var probe = await OpenAndTakeProbeAsync(target);
+        var waiters = Enumerable.Range(0, 5).Select(_ => _registry.AcquirePermitAsync(target).AsTask()).ToArray();
         Assert.All(waiters, w => Assert.False(w.IsCompleted));
 
         probe.Success();
@@ -143,68 +158,78 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
         Assert.All(permits, p => Assert.Equal(PermitKind.Normal, p.Kind));
     }
 
-    [Fact]
-    public async Task Queued_callers_are_refused_when_the_probe_outlasts_the_wait_bound()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Queued_callers_are_refused_when_the_probe_outlasts_the_wait_bound(string target)
     {
-        var probe = await OpenAndTakeProbeAsync("alpha");
-        var waiter = _registry.AcquirePermitAsync("alpha").AsTask();
+        var probe = await OpenAndTakeProbeAsync(target);
+        var waiter = _registry.AcquirePermitAsync(target).AsTask();
 
         _time.Advance(TimeSpan.FromSeconds(10));
 
         using var permit = await waiter;
         Assert.Equal(PermitKind.Rejected, permit.Kind);
-        Assert.Equal(CircuitState.HalfOpen, _registry.GetState("alpha"));
+        Assert.Equal(CircuitState.HalfOpen, _registry.GetState(target));
         probe.Dispose();
     }
 
-    [Fact]
-    public async Task Guard_success_closes_the_circuit()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Guard_success_closes_the_circuit(string target)
     {
-        using (var probe = await OpenAndTakeProbeAsync("alpha"))
+        using (var probe = await OpenAndTakeProbeAsync(target))
         {
             probe.Success();
         }
 
-        Assert.Equal(CircuitState.Closed, _registry.GetState("alpha"));
-        Assert.Equal(0, _registry.GetTripCount("alpha"));
+        Assert.Equal(CircuitState.Closed, _registry.GetState(target));
+        Assert.Equal(0, _registry.GetTripCount(target));
     }
 
-    [Fact]
-    public async Task Guard_failure_reopens_the_circuit_with_a_longer_break()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Guard_failure_reopens_the_circuit_with_a_longer_break(string target)
     {
-        using (var probe = await OpenAndTakeProbeAsync("alpha"))
+        using (var probe = await OpenAndTakeProbeAsync(target))
         {
             probe.Failure("transport", "still down");
         }
 
-        Assert.Equal(CircuitState.Open, _registry.GetState("alpha"));
-        using var rejected = await _registry.AcquirePermitAsync("alpha");
+        Assert.Equal(CircuitState.Open, _registry.GetState(target));
+        using var rejected = await _registry.AcquirePermitAsync(target);
         Assert.Equal(_time.GetUtcNow() + (Break * 2), rejected.Rejection!.RetryAfter);
     }
 
-    [Fact]
-    public async Task Guard_dropped_without_result_reopens_and_logs_a_warning()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Guard_dropped_without_result_reopens_and_logs_a_warning(string target)
     {
-        var probe = await OpenAndTakeProbeAsync("alpha");
-        var waiter = _registry.AcquirePermitAsync("alpha").AsTask();
+        var probe = await OpenAndTakeProbeAsync(target);
+        var waiter = _registry.AcquirePermitAsync(target).AsTask();
 
         probe.Dispose();
 
-        Assert.Equal(CircuitState.Open, _registry.GetState("alpha"));
+        Assert.Equal(CircuitState.Open, _registry.GetState(target));
         Assert.Equal(PermitKind.Rejected, (await waiter).Kind);
         Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("without an outcome", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Trip_recover_trip_again_waiters_see_the_new_result_not_the_old_one()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Trip_recover_trip_again_waiters_see_the_new_result_not_the_old_one(string target)
     {
-        using (var first = await OpenAndTakeProbeAsync("alpha"))
+        using (var first = await OpenAndTakeProbeAsync(target))
         {
             first.Success();
         }
 
-        var second = await OpenAndTakeProbeAsync("alpha");
-        var waiter = _registry.AcquirePermitAsync("alpha").AsTask();
+        var second = await OpenAndTakeProbeAsync(target);
+        var waiter = _registry.AcquirePermitAsync(target).AsTask();
         Assert.False(waiter.IsCompleted);
 
         second.Failure("transport", "down again");
@@ -213,67 +238,77 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
         Assert.Equal(PermitKind.Rejected, (await waiter).Kind);
     }
 
-    [Fact]
-    public async Task Late_answer_to_a_call_admitted_before_the_trip_does_not_close_a_half_open_circuit()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Late_answer_to_a_call_admitted_before_the_trip_does_not_close_a_half_open_circuit(string target)
     {
-        var early = await _registry.AcquirePermitAsync("alpha");
-        using var probe = await OpenAndTakeProbeAsync("alpha");
+        var early = await _registry.AcquirePermitAsync(target);
+        using var probe = await OpenAndTakeProbeAsync(target);
 
         early.Success();
 
-        Assert.Equal(CircuitState.HalfOpen, _registry.GetState("alpha"));
+        Assert.Equal(CircuitState.HalfOpen, _registry.GetState(target));
     }
 
-    [Fact]
-    public async Task Monitor_open_forces_open_and_monitor_closed_resets()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Monitor_open_forces_open_and_monitor_closed_resets(string target)
     {
-        Assert.True(_registry.Apply(Change(1, "alpha", CircuitState.Open, openUntil: _time.GetUtcNow() + TimeSpan.FromSeconds(30))));
+        Assert.True(_registry.Apply(Change(1, target, CircuitState.Open, openUntil: _time.GetUtcNow() + TimeSpan.FromSeconds(30))));
 
-        using (var rejected = await _registry.AcquirePermitAsync("alpha"))
+        using (var rejected = await _registry.AcquirePermitAsync(target))
         {
             Assert.Equal(PermitKind.Rejected, rejected.Kind);
             Assert.Equal("monitor decided", rejected.Rejection!.Reason);
         }
 
-        Assert.True(_registry.Apply(Change(2, "alpha", CircuitState.Closed)));
-        using var normal = await _registry.AcquirePermitAsync("alpha");
+        Assert.True(_registry.Apply(Change(2, target, CircuitState.Closed)));
+        using var normal = await _registry.AcquirePermitAsync(target);
         Assert.Equal(PermitKind.Normal, normal.Kind);
     }
 
-    [Fact]
-    public async Task Isolation_wins_over_local_outcomes_until_reset()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Isolation_wins_over_local_outcomes_until_reset(string target)
     {
-        _registry.Apply(Change(1, "alpha", CircuitState.Isolated));
+        _registry.Apply(Change(1, target, CircuitState.Isolated));
         _time.Advance(TimeSpan.FromHours(1));
 
-        using (var rejected = await _registry.AcquirePermitAsync("alpha"))
+        using (var rejected = await _registry.AcquirePermitAsync(target))
         {
             Assert.Equal(PermitKind.Rejected, rejected.Kind);
             Assert.Null(rejected.Rejection!.RetryAfter);
         }
 
-        _registry.Apply(Change(2, "alpha", CircuitState.Closed));
-        Assert.Equal(CircuitState.Closed, _registry.GetState("alpha"));
+        _registry.Apply(Change(2, target, CircuitState.Closed));
+        Assert.Equal(CircuitState.Closed, _registry.GetState(target));
     }
 
-    [Fact]
-    public void Duplicate_and_out_of_order_transitions_are_not_applied()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public void Duplicate_and_out_of_order_transitions_are_not_applied(string target)
     {
-        Assert.True(_registry.Apply(Change(5, "alpha", CircuitState.Open)));
-        Assert.False(_registry.Apply(Change(5, "alpha", CircuitState.Open)));
-        Assert.False(_registry.Apply(Change(4, "alpha", CircuitState.Closed)));
+        Assert.True(_registry.Apply(Change(5, target, CircuitState.Open)));
+        Assert.False(_registry.Apply(Change(5, target, CircuitState.Open)));
+        Assert.False(_registry.Apply(Change(4, target, CircuitState.Closed)));
 
-        Assert.Equal(CircuitState.Open, _registry.GetState("alpha"));
-        Assert.Equal(5, _registry.Circuits.Single(c => c.Name == "alpha").AppliedSequence);
+        Assert.Equal(CircuitState.Open, _registry.GetState(target));
+        Assert.Equal(5, _registry.Circuits.Single(c => c.Name == target).AppliedSequence);
     }
 
-    [Fact]
-    public async Task Monitor_reset_releases_callers_waiting_on_a_probe()
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("llm")]
+    public async Task Monitor_reset_releases_callers_waiting_on_a_probe(string target)
     {
-        using var probe = await OpenAndTakeProbeAsync("alpha");
-        var waiter = _registry.AcquirePermitAsync("alpha").AsTask();
+        using var probe = await OpenAndTakeProbeAsync(target);
+        var waiter = _registry.AcquirePermitAsync(target).AsTask();
 
-        _registry.Apply(Change(1, "alpha", CircuitState.Closed));
+        _registry.Apply(Change(1, target, CircuitState.Closed));
 
         Assert.Equal(PermitKind.Normal, (await waiter).Kind);
     }
