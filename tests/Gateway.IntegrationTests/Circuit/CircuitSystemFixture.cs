@@ -12,7 +12,8 @@ namespace Gateway.IntegrationTests.Circuit;
 /// SQLite, and a fault-injecting backend <c>flaky</c> (3 consecutive failures trip it; 1 s break) probed every 250 ms.
 /// It also serves the SIGTERM test (<see cref="Pipeline.ProxySigtermTests"/>), which needs the same whole system: a
 /// second backend <c>slow</c> (its tool shown as <c>slow__flaky_echo</c>) answers its load slowly, kept apart from
-/// <c>flaky</c> so calls cut short by a shutdown never count against the breaker these tests watch.
+/// <c>flaky</c> so calls cut short by a shutdown never count against the breaker these tests watch. The LLM system
+/// tests use the AppHost's two fake providers and a client with a token budget.
 /// </summary>
 public sealed class CircuitSystemFixture : IAsyncLifetime
 {
@@ -21,8 +22,13 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
     public static readonly string[] Proxies = ["proxy", "proxy-2"];
     public static readonly string[] Monitors = ["healthmonitor", "healthmonitor-2"];
 
+    /// <summary>An LLM client with a token budget of <see cref="BudgetedTokensPerMinute"/> (the LLM system tests).</summary>
+    public const string BudgetedClient = "budgeted";
+    public const string BudgetedKey = "budgeted-key";
+    public const long BudgetedTokensPerMinute = 5;
+
     /// <summary>What tests stop or kill, in the order they depend on each other.</summary>
-    private static readonly string[] Stoppable = ["redis", "messaging", .. Monitors, .. Proxies];
+    private static readonly string[] Stoppable = ["redis", "messaging", .. Monitors, .. Proxies, "llm-primary"];
 
     private GatewayTestApp? _app;
 
@@ -48,6 +54,13 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
                     CircuitBreaker = new CircuitBreakerOptions { ConsecutiveFailures = 3, BreakDuration = TimeSpan.FromSeconds(1) },
                 });
                 options.Backends.Add(new BackendOptions { Name = SlowBackend, Url = Slow.Url, Stateless = true, Prefix = SlowBackend });
+                options.Clients.Add(new ClientOptions
+                {
+                    Id = BudgetedClient,
+                    KeySha256 = Gateway.Authentication.GatewayAuth.HashKey(BudgetedKey),
+                    Roles = ["admin"],
+                    TokensPerMinute = BudgetedTokensPerMinute,
+                });
                 // The SIGTERM test keeps a dozen clients calling as fast as they are answered; no test here is about limits.
                 options.RateLimits = new RateLimitOptions { ClientPerSecond = 100_000, ClientBurst = 100_000, ToolPerSecond = 100_000, ToolBurst = 100_000 };
             });
