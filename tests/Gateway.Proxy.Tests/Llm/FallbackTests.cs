@@ -172,6 +172,26 @@ public sealed class FallbackTests
     }
 
     [Fact]
+    public async Task A_slow_stream_may_last_longer_than_the_first_byte_timeout_as_long_as_events_keep_coming()
+    {
+        await using var env = await LlmTestEnvironment.StartAsync(s =>
+        {
+            s["Gateway:Providers:0:FirstByteTimeout"] = "00:00:00.500";
+            s["Gateway:Providers:0:IdleTimeout"] = "00:00:02";
+        });
+        env.Primary.Faults.Set(new FaultPlan { Mode = FaultMode.SlowStream, ChunkDelayMs = 200 });
+
+        var text = new StringBuilder();
+        await foreach (var update in env.OpenAI().GetChatClient("chat").CompleteChatStreamingAsync([new UserChatMessage("a b c d e f g h")]))
+        {
+            text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
+        }
+
+        Assert.Equal("echo: a b c d e f g h", text.ToString());
+        Assert.Equal("ok", Assert.Single(await env.AuditedAsync(1)).Status);
+    }
+
+    [Fact]
     public async Task A_stream_that_goes_silent_past_the_idle_timeout_ends_in_an_error_not_a_hang()
     {
         await using var env = await LlmTestEnvironment.StartAsync();
