@@ -12,6 +12,7 @@ namespace Gateway.Proxy.Llm;
 public sealed class LlmExchange(HttpContext http, LlmOperation operation, CallContext context, LlmRequestBody body)
 {
     private readonly List<LlmAttempt> _attempts = new(2);
+    private Func<LlmExchange, ValueTask>? _settle;
 
     public HttpContext Http { get; } = http;
 
@@ -85,6 +86,15 @@ public sealed class LlmExchange(HttpContext http, LlmOperation operation, CallCo
         Outcome = outcome;
         _attempts.Add(new LlmAttempt(AnsweredBy!.Provider, AnsweredBy.Model, outcome, Status));
     }
+
+    /// <summary>What to do once the usage is final (count it against the client's budget).</summary>
+    public void OnUsageSettled(Func<LlmExchange, ValueTask> settle) => _settle = settle;
+
+    /// <summary>
+    /// The usage is final: runs the <see cref="OnUsageSettled"/> action, once. The relays call this before the last
+    /// bytes of an answer reach the client, so a budget the answer spends already binds the client's next request.
+    /// </summary>
+    public ValueTask SettleUsageAsync() => Interlocked.Exchange(ref _settle, null) is { } settle ? settle(this) : ValueTask.CompletedTask;
 
     public LlmCallAudit ToAudit() => new(
         AnsweredBy?.Model,

@@ -101,6 +101,7 @@ public sealed class LlmRequestHandler(
         }
 
         var exchange = new LlmExchange(http, operation, context, request);
+        exchange.OnUsageSettled(e => tokens.SpendAsync(e.Context.Client.ClientId, (e.InputTokens ?? 0) + (e.OutputTokens ?? 0)));
         try
         {
             if (!await relay.RelayAsync(exchange, targets, http.RequestAborted))
@@ -123,7 +124,7 @@ public sealed class LlmRequestHandler(
         }
         finally
         {
-            tokens.Spend(context.Client.ClientId, (exchange.InputTokens ?? 0) + (exchange.OutputTokens ?? 0));
+            await exchange.SettleUsageAsync();
             telemetry.RecordRequest(exchange);
         }
     }

@@ -148,6 +148,7 @@ public sealed partial class ProviderCall(
         http.Response.ContentLength = body.Length;
         http.Response.Headers[LlmHeaders.Provider] = target.Provider;
         exchange.Finished(outcome);
+        await exchange.SettleUsageAsync();
         await http.Response.Body.WriteAsync(body, cancellationToken);
         return outcome;
     }

@@ -106,8 +106,13 @@ public sealed partial class StreamRelay(IOptionsMonitor<LlmOptions> options, Tim
                     answer?.Append(Encoding.UTF8.GetString(item.Data.Span));
                 }
 
-                await WriteAsync(exchange, item, clientAborted);
                 sawEnd = item.IsDone || IsMessageStop(item);
+                if (sawEnd)
+                {
+                    await exchange.SettleUsageAsync();
+                }
+
+                await WriteAsync(exchange, item, clientAborted);
             }
         }
         catch (OperationCanceledException) when (!clientAborted.IsCancellationRequested)

@@ -55,8 +55,11 @@ public sealed partial class TokenBudget : IDisposable
         return spent >= budget ? DateTimeOffset.FromUnixTimeSeconds((minute + 1) * 60) - now : null;
     }
 
-    /// <summary>Counts tokens an answer used; never waits for Redis and never throws into the request.</summary>
-    public void Spend(string clientId, long tokens)
+    /// <summary>
+    /// Counts tokens an answer used, here and in Redis (waiting at most the Redis timeout, so a budget this answer
+    /// spends binds the client's next request on every replica); never throws into the request.
+    /// </summary>
+    public async ValueTask SpendAsync(string clientId, long tokens)
     {
         if (tokens <= 0 || _budgets.For(clientId) is null)
         {
@@ -65,13 +68,21 @@ public sealed partial class TokenBudget : IDisposable
 
         var minute = _time.GetUtcNow().ToUnixTimeSeconds() / 60;
         _local.AddOrUpdate(clientId, (_, t) => new LocalWindow(minute, t), (_, w, t) => w.Minute == minute ? w with { Tokens = w.Tokens + t } : new LocalWindow(minute, t), tokens);
-        if (_redis is { IsConnected: true } redis)
+        if (_redis is not { IsConnected: true } redis)
+        {
+            return;
+        }
+
+        try
         {
             var key = Key(clientId, minute);
-            var batch = redis.GetDatabase().CreateBatch();
-            _ = batch.StringIncrementAsync(key, tokens, CommandFlags.FireAndForget);
-            _ = batch.KeyExpireAsync(key, TimeSpan.FromMinutes(2), CommandFlags.FireAndForget);
-            batch.Execute();
+            var database = redis.GetDatabase();
+            _ = database.KeyExpireAsync(key, TimeSpan.FromMinutes(2), flags: CommandFlags.FireAndForget);
+            await database.StringIncrementAsync(key, tokens).WaitAsync(RedisTimeout, _time);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogSharedCountUnavailable(_logger, ex, clientId);
         }
     }
 

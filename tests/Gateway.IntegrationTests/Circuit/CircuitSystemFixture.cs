@@ -28,7 +28,7 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
     public const long BudgetedTokensPerMinute = 5;
 
     /// <summary>What tests stop or kill, in the order they depend on each other.</summary>
-    private static readonly string[] Stoppable = ["redis", "messaging", .. Monitors, .. Proxies, "llm-primary"];
+    private static readonly string[] Stoppable = ["redis", "messaging", .. Monitors, .. Proxies];
 
     private GatewayTestApp? _app;
 
