@@ -23,26 +23,20 @@ public static partial class KillSwitchEndpoints
         group.MapDelete("/global", (HttpContext http, KillSwitchCommands commands) =>
             ReleaseAsync(KillSwitchScope.Global, "", http, commands));
 
-        group.MapPut("/backends/{name}", (string name, EngageRequest? body, HttpContext http, KillSwitchCommands commands) =>
-            EngageAsync(KillSwitchScope.Backend, name, body, http, commands));
-        group.MapDelete("/backends/{name}", (string name, HttpContext http, KillSwitchCommands commands) =>
-            ReleaseAsync(KillSwitchScope.Backend, name, http, commands));
-
-        group.MapPut("/tools/{name}", (string name, EngageRequest? body, HttpContext http, KillSwitchCommands commands) =>
-            EngageAsync(KillSwitchScope.Tool, name, body, http, commands));
-        group.MapDelete("/tools/{name}", (string name, HttpContext http, KillSwitchCommands commands) =>
-            ReleaseAsync(KillSwitchScope.Tool, name, http, commands));
-
-        group.MapPut("/providers/{name}", (string name, EngageRequest? body, HttpContext http, KillSwitchCommands commands) =>
-            EngageAsync(KillSwitchScope.Provider, name, body, http, commands));
-        group.MapDelete("/providers/{name}", (string name, HttpContext http, KillSwitchCommands commands) =>
-            ReleaseAsync(KillSwitchScope.Provider, name, http, commands));
-
-        // Model names may hold '/' (as in "org/model"): the catch-all keeps them one route value.
-        group.MapPut("/models/{**name}", (string name, EngageRequest? body, HttpContext http, KillSwitchCommands commands) =>
-            EngageAsync(KillSwitchScope.Model, name, body, http, commands));
-        group.MapDelete("/models/{**name}", (string name, HttpContext http, KillSwitchCommands commands) =>
-            ReleaseAsync(KillSwitchScope.Model, name, http, commands));
+        // Model names may hold '/' (as in "org/model"): a catch-all keeps a name one route value.
+        foreach (var (segment, scope) in new[]
+        {
+            ("backends/{name}", KillSwitchScope.Backend),
+            ("tools/{name}", KillSwitchScope.Tool),
+            ("providers/{name}", KillSwitchScope.Provider),
+            ("models/{**name}", KillSwitchScope.Model),
+        })
+        {
+            group.MapPut(segment, (string name, EngageRequest? body, HttpContext http, KillSwitchCommands commands) =>
+                EngageAsync(scope, name, body, http, commands));
+            group.MapDelete(segment, (string name, HttpContext http, KillSwitchCommands commands) =>
+                ReleaseAsync(scope, name, http, commands));
+        }
 
         return app;
     }

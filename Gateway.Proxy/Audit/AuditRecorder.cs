@@ -29,25 +29,7 @@ public sealed partial class AuditRecorder(
                 (hash, raw) = CanonicalJson.Hash(arguments, withText: gateway.CurrentValue.AuditRawArguments);
             }
 
-            var now = time.GetUtcNow();
-            buffer.Write(new AuditEvent(
-                AuditEventIds.Next(now),
-                now,
-                source.Name,
-                context.RequestId,
-                context.SessionId,
-                context.Client.ClientId,
-                context.Method,
-                context.Target,
-                context.Backend,
-                decision,
-                status,
-                errorCode,
-                Stopwatch.GetElapsedTime(context.StartedAt).TotalMilliseconds,
-                responseBytes,
-                hash,
-                raw,
-                detail));
+            Write(context, context.Backend, decision, status, errorCode, responseBytes, hash, raw, detail, llm: null);
         }
         catch (Exception ex)
         {
@@ -66,31 +48,37 @@ public sealed partial class AuditRecorder(
         ArgumentNullException.ThrowIfNull(context);
         try
         {
-            var now = time.GetUtcNow();
-            buffer.Write(new AuditEvent(
-                AuditEventIds.Next(now),
-                now,
-                source.Name,
-                context.RequestId,
-                null,
-                context.Client.ClientId,
-                context.Method,
-                context.Target,
-                provider,
-                decision,
-                status,
-                httpStatus,
-                Stopwatch.GetElapsedTime(context.StartedAt).TotalMilliseconds,
-                responseBytes,
-                null,
-                null,
-                detail,
-                llm));
+            Write(context, provider, decision, status, httpStatus, responseBytes, null, null, detail, llm);
         }
         catch (Exception ex)
         {
             LogRecordFailed(logger, ex, context.Method, context.RequestId);
         }
+    }
+
+    private void Write(CallContext context, string? backend, AuditDecision decision, string status, int? errorCode, long responseBytes,
+        string? argumentsHash, string? arguments, string? detail, LlmCallAudit? llm)
+    {
+        var now = time.GetUtcNow();
+        buffer.Write(new AuditEvent(
+            AuditEventIds.Next(now),
+            now,
+            source.Name,
+            context.RequestId,
+            context.SessionId,
+            context.Client.ClientId,
+            context.Method,
+            context.Target,
+            backend,
+            decision,
+            status,
+            errorCode,
+            Stopwatch.GetElapsedTime(context.StartedAt).TotalMilliseconds,
+            responseBytes,
+            argumentsHash,
+            arguments,
+            detail,
+            llm));
     }
 
     /// <summary>
