@@ -99,6 +99,23 @@ public sealed class AdminKillSwitchEndpointTests : IClassFixture<AdminKillSwitch
     }
 
     [Fact]
+    public async Task ProviderAndModelSwitchesAreListedWithTheirScopeAndAModelNameMayHoldASlash()
+    {
+        using var client = Client(AdminKey);
+
+        using var provider = await client.PutAsJsonAsync("/admin/kill-switches/providers/openai", new { reason = "bill" });
+        using var model = await client.PutAsJsonAsync("/admin/kill-switches/models/org/model-1", new { reason = "recall" });
+        var listed = JsonDocument.Parse(await client.GetStringAsync("/admin/kill-switches")).RootElement.EnumerateArray()
+            .Select(s => (s.GetProperty("scope").GetString(), s.GetProperty("name").GetString())).ToList();
+        using var released = await client.DeleteAsync("/admin/kill-switches/models/org/model-1");
+
+        Assert.Equal(HttpStatusCode.OK, provider.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, model.StatusCode);
+        Assert.Equal([("provider", "openai"), ("model", "org/model-1")], listed);
+        Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+    }
+
+    [Fact]
     public async Task InvalidNameIsRejectedWithAValidationProblem()
     {
         using var client = Client(AdminKey);
