@@ -19,7 +19,7 @@ internal static class AuditExport
     private static readonly string[] CsvColumns =
     [
         "eventId", "timestamp", "source", "requestId", "sessionId", "clientId", "method", "target", "backend",
-        "decision", "status", "errorCode", "latencyMs", "responseBytes", "argumentsSha256", "arguments", "detail",
+        "decision", "status", "errorCode", "latencyMs", "responseBytes", "argumentsSha256", "arguments", "detail", "user",
     ];
 
     /// <summary>First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list).</summary>
@@ -76,6 +76,7 @@ internal static class AuditExport
                 Text(e.ArgumentsSha256),
                 Text(e.Arguments),
                 Text(e.Detail),
+                Text(e.User),
             ];
             await writer.WriteLineAsync(string.Join(',', fields));
             if (++rows % FlushEvery == 0)

@@ -16,7 +16,7 @@ internal sealed class AuditQueries(Func<CancellationToken, Task<DbConnection>> o
     /// <summary>The stored columns, in the order <see cref="ReadEvent"/> expects.</summary>
     public const string Columns =
         "event_id, ts_us, source, request_id, session_id, client_id, method, target, backend, decision, status, " +
-        "error_code, latency_ms, response_bytes, arguments_sha256, arguments, detail";
+        "error_code, latency_ms, response_bytes, arguments_sha256, arguments, detail, user_subject";
 
     public async Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? after, int limit, CancellationToken cancellationToken)
     {
@@ -141,7 +141,8 @@ internal sealed class AuditQueries(Func<CancellationToken, Task<DbConnection>> o
         ResponseBytes: reader.GetInt64(13),
         ArgumentsSha256: NullableString(reader, 14),
         Arguments: NullableString(reader, 15),
-        Detail: NullableString(reader, 16));
+        Detail: NullableString(reader, 16),
+        User: NullableString(reader, 17));
 
     public static void AddParameter(DbCommand command, string name, object? value)
     {

@@ -60,6 +60,11 @@ internal static class AuditSchema
         [
             "CREATE INDEX ix_audit_events_client_status ON audit_events (client_id, status, ts_us)",
         ]),
+        // OAuth callers: the user (token subject) behind a call, next to the client it came through.
+        new(3, "user subject of OAuth calls",
+        [
+            $"ALTER TABLE audit_events ADD COLUMN user_subject {t.Text}",
+        ]),
     ];
 
     /// <summary>

@@ -35,6 +35,7 @@ public enum AuditDecision
 /// <param name="ArgumentsSha256">Lower-case hex SHA-256 of the canonical JSON arguments.</param>
 /// <param name="Arguments">Raw arguments; only present when the deployment opts in.</param>
 /// <param name="Detail">Free text: the refusal reason, the transition cause, the admin change.</param>
+/// <param name="User">The user behind the call (an OAuth token's subject); null for API keys and system events.</param>
 public sealed record AuditEvent(
     Guid EventId,
     DateTimeOffset Timestamp,
@@ -52,7 +53,8 @@ public sealed record AuditEvent(
     long ResponseBytes,
     string? ArgumentsSha256,
     string? Arguments,
-    string? Detail);
+    string? Detail,
+    string? User = null);
 
 /// <summary>Several audit events sent as one message, so a busy proxy does not publish one message per call.</summary>
 public sealed record AuditEventBatch(IReadOnlyList<AuditEvent> Events);

@@ -13,7 +13,7 @@ namespace Gateway.AuditService.Storage.Sqlite;
 internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
 {
     private static readonly string InsertSql =
-        $"INSERT INTO audit_events ({AuditQueries.Columns}) VALUES ({string.Join(", ", Enumerable.Repeat("?", 17))}) " +
+        $"INSERT INTO audit_events ({AuditQueries.Columns}) VALUES ({string.Join(", ", Enumerable.Repeat("?", 18))}) " +
         "ON CONFLICT (event_id) DO NOTHING";
 
     /// <summary>Decision names by value, so the hot path does not format enums.</summary>
@@ -118,6 +118,7 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 Text(statement, 15, e.ArgumentsSha256);
                 Text(statement, 16, e.Arguments);
                 Text(statement, 17, e.Detail);
+                Text(statement, 18, e.User);
                 var result = raw.sqlite3_step(statement);
                 if (result != raw.SQLITE_DONE)
                 {

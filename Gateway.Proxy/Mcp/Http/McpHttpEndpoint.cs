@@ -23,7 +23,7 @@ internal sealed class McpHttpEndpoint(
     McpDispatcher dispatcher,
     McpSessionStore sessions,
     AuditRecorder audit,
-    ApiKeyDirectory apiKeys,
+    GatewayCallerAuthenticator callers,
     IOptionsMonitor<McpOptions> options,
     TimeProvider time)
 {
@@ -418,7 +418,7 @@ internal sealed class McpHttpEndpoint(
 
         // A session belongs to the client that opened it; to anyone else it does not exist.
         var session = sessions.Find(id);
-        if (session is null || session.Client.ClientId != client.ClientId)
+        if (session is null || !session.Client.IsSameCaller(client))
         {
             await WriteErrorAsync(http, StatusCodes.Status404NotFound, GatewayErrorCodes.TransportError,
                 "Session not found or expired: initialize a new session.");
@@ -433,29 +433,45 @@ internal sealed class McpHttpEndpoint(
     private async Task<ClientIdentity?> AuthenticateAsync(HttpContext http)
     {
         // The endpoint runs without the authentication middleware (it is short-circuited, see MapMcpEndpoint), so it
-        // asks the API-key directory itself: same keys and answers as the ApiKey scheme, without a handler instance
-        // and a request scope per call.
-        var result = await apiKeys.Authenticate(http.Request.Headers);
+        // asks the caller authenticator itself: same keys, tokens and answers as the Gateway scheme, without a handler
+        // instance and a request scope per call.
+        var result = await callers.AuthenticateAsync(http);
         if (result.Succeeded && IdentityOf(result.Principal) is { } client)
         {
             http.User = result.Principal;
-            return client;
+            var missing = GatewayCallerAuthenticator.MissingScopes(result.Principal);
+            if (!missing.Any())
+            {
+                return client;
+            }
+
+            await callers.Metadata.WriteInsufficientScopeAsync(http, missing);
+            RecordRefusal(http, client, AuditStatus.Forbidden, GatewayErrorCodes.Forbidden, "insufficient_scope: the token lacks " + string.Join(' ', missing));
+            return null;
         }
 
+        var bearer = callers.IsBearer(http);
         var detail = result.Failure is null
-            ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
-            : "Invalid API key.";
-        await ApiKeyAuthenticationHandler.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated, detail);
+            ? "Authentication required: send an OAuth access token or an API key in 'Authorization: Bearer', or an API key in 'X-Api-Key'."
+            : bearer ? result.Failure.Message : "Invalid API key.";
+        await callers.Metadata.WriteUnauthorizedAsync(http, detail, bearer && result.Failure is not null);
+        RecordRefusal(http, null, AuditStatus.Unauthenticated, GatewayErrorCodes.Unauthenticated, detail);
+        return null;
+    }
 
-        // The body is not read before authentication, so the method comes from the Mcp-Method header when sent.
+    /// <summary>Audits a request refused at the edge; the body is not read yet, so the method comes from the Mcp-Method header when sent.</summary>
+    private void RecordRefusal(HttpContext http, ClientIdentity? client, string status, int errorCode, string detail)
+    {
         var method = http.Request.Headers[McpProtocol.MethodHeader].ToString();
-        audit.RecordUnauthenticated(
+        audit.RecordEdgeRefusal(
+            client,
             method.Length > 0 ? method : "HTTP " + http.Request.Method,
             http.TraceIdentifier,
             http.Request.Headers[McpProtocol.SessionIdHeader].ToString() is { Length: > 0 } session ? session : null,
+            status,
+            errorCode,
             http.Response.ContentLength ?? 0,
             detail);
-        return null;
     }
 
     /// <summary>The client a principal stands for, looked up before its claims are read: a lookup allocates nothing.</summary>
@@ -471,7 +487,8 @@ internal sealed class McpHttpEndpoint(
             : s_identities.GetValue(principal, static principal => new ClientIdentity(
                 principal.GetClientId()!,
                 principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
-                principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim)));
+                principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim),
+                principal.GetUser()));
     }
 
     /// <summary>DNS-rebinding protection: refuses Host and Origin values outside the allow-lists (HTTP 403).</summary>
