@@ -23,6 +23,7 @@ public sealed class BearerTokenTests : IAsyncLifetime
     private TestIssuer _issuer = null!;
     private TestIssuer _second = null!;
     private FakeMcpServer _backend = null!;
+    private FakeMcpServer _oauthBackend = null!;
     private GatewayFactory _gateway = null!;
 
     public async Task InitializeAsync()
@@ -30,7 +31,8 @@ public sealed class BearerTokenTests : IAsyncLifetime
         _issuer = await TestIssuer.StartAsync();
         _second = await TestIssuer.StartAsync();
         _backend = await FakeMcpServer.StartAsync("alpha", ["echo"]);
-        var settings = GatewayFactory.Settings(("alpha", _backend.Url));
+        _oauthBackend = await FakeMcpServer.StartAsync("beta", ["lookup"]);
+        var settings = GatewayFactory.Settings(("alpha", _backend.Url), ("beta", _oauthBackend.Url));
         settings.Remove("Gateway:AnonymousClientId");
         settings["Gateway:OAuth:Resource"] = Resource;
         settings["Gateway:OAuth:Issuers:0:Name"] = "corp";
@@ -43,6 +45,13 @@ public sealed class BearerTokenTests : IAsyncLifetime
         settings["Gateway:Backends:0:Credential:Kind"] = "Header";
         settings["Gateway:Backends:0:Credential:SecretSetting"] = "Credentials:alpha";
         settings["Credentials:alpha"] = BackendSecret;
+        settings["Gateway:Backends:1:Credential:Kind"] = "ClientCredentials";
+        settings["Gateway:Backends:1:Credential:TokenEndpoint"] = _issuer.TokenEndpoint.AbsoluteUri;
+        settings["Gateway:Backends:1:Credential:ClientId"] = "gateway";
+        settings["Gateway:Backends:1:Credential:SecretSetting"] = "Credentials:beta";
+        settings["Gateway:Backends:1:Credential:Scopes:0"] = "lookup:read";
+        settings["Gateway:Backends:1:Credential:Resource"] = "https://beta.internal/mcp";
+        settings["Credentials:beta"] = "gateway-secret";
         settings["Audit:SpillDirectory"] = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N"));
         _gateway = new GatewayFactory(settings, services: s => s.AddSingleton<IAuditTransport>(_audit));
         _ = _gateway.Server;
@@ -52,6 +61,7 @@ public sealed class BearerTokenTests : IAsyncLifetime
     {
         await _gateway.DisposeAsync();
         await _backend.DisposeAsync();
+        await _oauthBackend.DisposeAsync();
         await _second.DisposeAsync();
         await _issuer.DisposeAsync();
     }
@@ -101,6 +111,29 @@ public sealed class BearerTokenTests : IAsyncLifetime
         Assert.Equal("mcp-host", audited.ClientId);
         Assert.Equal(AuditStatus.Ok, audited.Status);
         Assert.DoesNotContain(_audit.Events, e => (e.Detail ?? "").Contains(token, StringComparison.Ordinal) || (e.Detail ?? "").Contains(BackendSecret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_client_credentials_backend_gets_the_gateways_own_token_obtained_once_and_cached()
+    {
+        var token = _issuer.Token(Resource, subject: "frank");
+        var client = Authorized(token);
+        await client.InitializeAsync();
+
+        for (var i = 0; i < 3; i++)
+        {
+            var answer = await client.RequestAllAsync("tools/call", """{"name":"lookup","arguments":{}}""", id: 10 + i);
+            Assert.Contains("beta:lookup", answer.Last().GetProperty("result").ToString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, _issuer.TokenRequests);
+        Assert.Equal("lookup:read", _issuer.LastTokenRequest["scope"]);
+        Assert.Equal("https://beta.internal/mcp", _issuer.LastTokenRequest["resource"]);
+        var received = _oauthBackend.Authorizations.Distinct().ToArray();
+        var only = Assert.Single(received);
+        Assert.StartsWith("Bearer eyJ", only, StringComparison.Ordinal);
+        Assert.NotEqual("Bearer " + token, only);
+        Assert.DoesNotContain(_backend.Authorizations, header => header.Contains(token, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -23,12 +23,21 @@ internal sealed class TestIssuer : IAsyncDisposable
     private readonly RsaSecurityKey _key = new(RSA.Create(2048)) { KeyId = "test-key-1" };
     private readonly RsaSecurityKey _unpublished = new(RSA.Create(2048)) { KeyId = "unpublished-key" };
     private int _jwksFetches;
+    private int _tokenRequests;
 
     private TestIssuer(WebApplication app) => _app = app;
 
     public Uri Issuer { get; private set; } = null!;
 
     public int JwksFetches => Volatile.Read(ref _jwksFetches);
+
+    /// <summary>Client credentials grants answered at <c>/token</c>.</summary>
+    public int TokenRequests => Volatile.Read(ref _tokenRequests);
+
+    /// <summary>The form fields of the last <c>/token</c> request.</summary>
+    public IReadOnlyDictionary<string, string> LastTokenRequest { get; private set; } = new Dictionary<string, string>();
+
+    public Uri TokenEndpoint => new(Issuer, "token");
 
     public static async Task<TestIssuer> StartAsync()
     {
@@ -51,6 +60,19 @@ internal sealed class TestIssuer : IAsyncDisposable
             Interlocked.Increment(ref issuer._jwksFetches);
             var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(issuer._key);
             return Results.Json(new { keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = jwk.Kid, n = jwk.N, e = jwk.E } } });
+        });
+        app.MapPost("/token", async (HttpContext http) =>
+        {
+            var form = await http.Request.ReadFormAsync();
+            issuer.LastTokenRequest = form.ToDictionary(f => f.Key, f => f.Value.ToString());
+            if (form["grant_type"] != "client_credentials" || form["client_id"] != "gateway" || form["client_secret"] != "gateway-secret")
+            {
+                return Results.Json(new { error = "invalid_client" }, statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            var number = Interlocked.Increment(ref issuer._tokenRequests);
+            var token = issuer.Token(form["resource"].ToString(), clientId: "gateway", subject: "gateway", scope: form["scope"].ToString());
+            return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = 3600, number });
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
