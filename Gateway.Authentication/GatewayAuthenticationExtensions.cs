@@ -26,6 +26,7 @@ public static class GatewayAuthenticationExtensions
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyDirectory>();
+        services.AddOptions<TrustedHostOptions>().BindConfiguration(TrustedHostOptions.SectionName);
         services.AddSingleton<ResourceMetadata>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<GatewayCallerAuthenticator>();

@@ -240,6 +240,54 @@ public sealed class BearerTokenTests : IAsyncLifetime
         Assert.True(answer.Last().TryGetProperty("result", out _));
     }
 
+    [Fact]
+    public async Task Admin_apis_refuse_a_token_without_the_admin_role_and_accept_one_with_it()
+    {
+        using var user = _gateway.CreateClient();
+        user.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + _issuer.Token(Resource, subject: "gina"));
+        using var admin = _gateway.CreateClient();
+        admin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + _issuer.Token(Resource, subject: "hank", roles: ["admin"]));
+
+        using var refused = await user.GetAsync("/admin/kill-switches");
+        using var accepted = await admin.GetAsync("/admin/kill-switches");
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(GatewayErrorCodes.Forbidden, await ErrorCodeAsync(refused));
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Admin_apis_answer_a_token_lacking_a_required_scope_with_403_insufficient_scope()
+    {
+        using var admin = _gateway.CreateClient();
+        admin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + _issuer.Token(Resource, scope: "openid", roles: ["admin"]));
+
+        using var response = await admin.GetAsync("/admin/kill-switches");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("error=\"insufficient_scope\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("attacker.example", null)]
+    [InlineData("localhost", "http://attacker.example")]
+    public async Task Admin_apis_refuse_a_foreign_host_or_origin_even_with_an_admin_token(string host, string? origin)
+    {
+        using var admin = _gateway.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/kill-switches");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + _issuer.Token(Resource, roles: ["admin"]));
+        request.Headers.Host = host;
+        if (origin is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Origin", origin);
+        }
+
+        using var response = await admin.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("DNS rebinding", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private McpTestClient Authorized(string token)
     {
         var client = new McpTestClient(_gateway.CreateClient());
