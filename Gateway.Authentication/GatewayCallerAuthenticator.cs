@@ -23,6 +23,9 @@ public sealed class GatewayCallerAuthenticator
 
     private readonly IAuthenticationSchemeProvider _schemes;
 
+    /// <summary>The bearer token each validated principal came with, for an RFC 8693 exchange on the user's behalf.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Security.Claims.ClaimsPrincipal, string> s_tokens = new();
+
     public GatewayCallerAuthenticator(ApiKeyDirectory apiKeys, ValidatedTokenCache cache, IOptionsMonitor<GatewayOptions> options,
         ResourceMetadata metadata, IAuthenticationSchemeProvider schemes, IOptionsMonitorCache<JwtBearerOptions> schemeOptions)
     {
@@ -72,6 +75,16 @@ public sealed class GatewayCallerAuthenticator
         return _options.CurrentValue.OAuth.Enabled && BearerToken.TryReadJwt(context.Request.Headers, out _);
     }
 
+    /// <summary>
+    /// The access token <paramref name="principal"/> was authenticated with, or null (API keys). Only a token exchange
+    /// toward a backend may use it: it is never forwarded as such.
+    /// </summary>
+    public static string? AccessTokenOf(System.Security.Claims.ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return s_tokens.TryGetValue(principal, out var token) ? token : null;
+    }
+
     /// <summary>The scopes the caller's token lacks (empty for API keys and complete tokens).</summary>
     public static IEnumerable<string> MissingScopes(System.Security.Claims.ClaimsPrincipal principal)
     {
@@ -106,6 +119,7 @@ public sealed class GatewayCallerAuthenticator
         var result = await context.AuthenticateAsync(scheme);
         if (result.Succeeded)
         {
+            s_tokens.AddOrUpdate(result.Principal, token);
             _cache.Add(token, result, jwt.ValidTo == DateTime.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
             return result;
         }

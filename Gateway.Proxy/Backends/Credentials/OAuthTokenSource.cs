@@ -6,8 +6,8 @@ using Gateway.Contracts.Configuration;
 namespace Gateway.Proxy.Backends.Credentials;
 
 /// <summary>
-/// Access tokens the gateway obtains for itself with the OAuth client credentials grant, one per (token endpoint,
-/// client, scopes, resource), cached until <see cref="BackendCredentialOptions.RefreshBeforeExpiry"/> before they
+/// Access tokens the gateway obtains with the OAuth client credentials grant, or by exchanging a user's token
+/// (RFC 8693), one per (token endpoint, client, scopes, resource, user token), cached until <see cref="BackendCredentialOptions.RefreshBeforeExpiry"/> before they
 /// expire; concurrent callers wait for one request rather than each asking.
 /// </summary>
 internal sealed partial class OAuthTokenSource(IHttpClientFactory clients, TimeProvider time, ILogger<OAuthTokenSource> logger)
@@ -16,9 +16,21 @@ internal sealed partial class OAuthTokenSource(IHttpClientFactory clients, TimeP
 
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
 
-    public async ValueTask<string> GetAsync(BackendCredentialOptions credential, string secret, CancellationToken cancellationToken)
+    /// <summary>Most cached tokens: past it, the cache starts over (one grant per slot again).</summary>
+    private const int MaxSlots = 10_000;
+
+    /// <summary>
+    /// The gateway's token for <paramref name="credential"/>: its own (client credentials), or, given
+    /// <paramref name="subjectToken"/>, one exchanged for it on that user's behalf (RFC 8693), cached per user token.
+    /// </summary>
+    public async ValueTask<string> GetAsync(BackendCredentialOptions credential, string secret, string? subjectToken, CancellationToken cancellationToken)
     {
-        var key = $"{credential.TokenEndpoint}|{credential.ClientId}|{string.Join(' ', credential.Scopes)}|{credential.Resource}";
+        var key = $"{credential.TokenEndpoint}|{credential.ClientId}|{string.Join(' ', credential.Scopes)}|{credential.Resource}|{subjectToken}";
+        if (_slots.Count >= MaxSlots)
+        {
+            _slots.Clear();
+        }
+
         var slot = _slots.GetOrAdd(key, static _ => new Slot());
         if (slot.Token is { } current && time.GetUtcNow() < current.RefreshAt)
         {
@@ -33,7 +45,7 @@ internal sealed partial class OAuthTokenSource(IHttpClientFactory clients, TimeP
                 return fresh.Value;
             }
 
-            slot.Token = await RequestAsync(credential, secret, cancellationToken);
+            slot.Token = await RequestAsync(credential, secret, subjectToken, cancellationToken);
             return slot.Token.Value;
         }
         finally
@@ -42,14 +54,20 @@ internal sealed partial class OAuthTokenSource(IHttpClientFactory clients, TimeP
         }
     }
 
-    private async Task<CachedToken> RequestAsync(BackendCredentialOptions credential, string secret, CancellationToken cancellationToken)
+    private async Task<CachedToken> RequestAsync(BackendCredentialOptions credential, string secret, string? subjectToken, CancellationToken cancellationToken)
     {
         var form = new List<KeyValuePair<string, string>>
         {
-            new("grant_type", "client_credentials"),
+            new("grant_type", subjectToken is null ? "client_credentials" : "urn:ietf:params:oauth:grant-type:token-exchange"),
             new("client_id", credential.ClientId!),
             new("client_secret", secret),
         };
+        if (subjectToken is not null)
+        {
+            form.Add(new("subject_token", subjectToken));
+            form.Add(new("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"));
+        }
+
         if (credential.Scopes.Count > 0)
         {
             form.Add(new("scope", string.Join(' ', credential.Scopes)));

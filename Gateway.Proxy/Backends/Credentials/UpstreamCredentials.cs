@@ -21,11 +21,35 @@ internal sealed class UpstreamCredentials(IOptionsMonitor<GatewayOptions> option
         var value = credential.Kind switch
         {
             CredentialKind.Header => HeaderValue(credential),
-            CredentialKind.ClientCredentials => "Bearer " + await tokens.GetAsync(credential, Secret(credential), cancellationToken),
+            CredentialKind.ClientCredentials => "Bearer " + await tokens.GetAsync(credential, Secret(credential), subjectToken: null, cancellationToken),
+            CredentialKind.TokenExchange => "Bearer " + await tokens.GetAsync(credential, Secret(credential), SubjectToken(backend), cancellationToken),
             _ => throw new InvalidOperationException($"Credential kind {credential.Kind} is not supported for backend '{backend}'."),
         };
         return (credential.Header, value);
     }
+
+    /// <summary>Whether any backend exchanges the user's token: only then does a request keep it (<see cref="CallingUser"/>).</summary>
+    public bool ExchangesUserTokens()
+    {
+        foreach (var backend in options.CurrentValue.Backends)
+        {
+            if (backend.Credential?.Kind == CredentialKind.TokenExchange)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The user's token inside a request; null outside one (the gateway's own token); an API-key caller is refused.</summary>
+    private static string? SubjectToken(string backend) => CallingUser.Current switch
+    {
+        null => null,
+        { Token: { } token } => token,
+        _ => throw new HttpRequestException(
+            $"Backend '{backend}' acts on the user's behalf (token exchange): call it with an OAuth access token, not an API key."),
+    };
 
     private BackendCredentialOptions? Find(string backend)
     {

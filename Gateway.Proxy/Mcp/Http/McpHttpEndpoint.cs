@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
+using Gateway.Proxy.Backends.Credentials;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ internal sealed class McpHttpEndpoint(
     McpSessionStore sessions,
     AuditRecorder audit,
     GatewayCallerAuthenticator callers,
+    UpstreamCredentials credentials,
     IOptionsMonitor<McpOptions> options,
     TimeProvider time)
 {
@@ -42,6 +44,12 @@ internal sealed class McpHttpEndpoint(
         if (await RefuseForeignAsync(http, settings) || await AuthenticateAsync(http) is not { } client)
         {
             return;
+        }
+
+        // Set here, not in AuthenticateAsync: a value set inside an awaited method does not flow back to its caller.
+        if (credentials.ExchangesUserTokens())
+        {
+            CallingUser.Set(client.User is null ? null : GatewayCallerAuthenticator.AccessTokenOf(http.User));
         }
 
         var request = http.Request;

@@ -24,6 +24,7 @@ public sealed class BearerTokenTests : IAsyncLifetime
     private TestIssuer _second = null!;
     private FakeMcpServer _backend = null!;
     private FakeMcpServer _oauthBackend = null!;
+    private FakeMcpServer _onBehalfBackend = null!;
     private GatewayFactory _gateway = null!;
 
     public async Task InitializeAsync()
@@ -32,7 +33,8 @@ public sealed class BearerTokenTests : IAsyncLifetime
         _second = await TestIssuer.StartAsync();
         _backend = await FakeMcpServer.StartAsync("alpha", ["echo"]);
         _oauthBackend = await FakeMcpServer.StartAsync("beta", ["lookup"]);
-        var settings = GatewayFactory.Settings(("alpha", _backend.Url), ("beta", _oauthBackend.Url));
+        _onBehalfBackend = await FakeMcpServer.StartAsync("gamma", ["whoami"]);
+        var settings = GatewayFactory.Settings(("alpha", _backend.Url), ("beta", _oauthBackend.Url), ("gamma", _onBehalfBackend.Url));
         settings.Remove("Gateway:AnonymousClientId");
         settings["Gateway:OAuth:Resource"] = Resource;
         settings["Gateway:OAuth:Issuers:0:Name"] = "corp";
@@ -52,6 +54,11 @@ public sealed class BearerTokenTests : IAsyncLifetime
         settings["Gateway:Backends:1:Credential:Scopes:0"] = "lookup:read";
         settings["Gateway:Backends:1:Credential:Resource"] = "https://beta.internal/mcp";
         settings["Credentials:beta"] = "gateway-secret";
+        settings["Gateway:Backends:2:Credential:Kind"] = "TokenExchange";
+        settings["Gateway:Backends:2:Credential:TokenEndpoint"] = _issuer.TokenEndpoint.AbsoluteUri;
+        settings["Gateway:Backends:2:Credential:ClientId"] = "gateway";
+        settings["Gateway:Backends:2:Credential:SecretSetting"] = "Credentials:beta";
+        settings["Gateway:Backends:2:Credential:Resource"] = "https://gamma.internal/mcp";
         settings["Audit:SpillDirectory"] = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N"));
         _gateway = new GatewayFactory(settings, services: s => s.AddSingleton<IAuditTransport>(_audit));
         _ = _gateway.Server;
@@ -62,6 +69,7 @@ public sealed class BearerTokenTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         await _backend.DisposeAsync();
         await _oauthBackend.DisposeAsync();
+        await _onBehalfBackend.DisposeAsync();
         await _second.DisposeAsync();
         await _issuer.DisposeAsync();
     }
@@ -126,14 +134,67 @@ public sealed class BearerTokenTests : IAsyncLifetime
             Assert.Contains("beta:lookup", answer.Last().GetProperty("result").ToString(), StringComparison.Ordinal);
         }
 
-        Assert.Equal(1, _issuer.TokenRequests);
-        Assert.Equal("lookup:read", _issuer.LastTokenRequest["scope"]);
-        Assert.Equal("https://beta.internal/mcp", _issuer.LastTokenRequest["resource"]);
+        var grant = Assert.Single(_issuer.TokenRequestForms, f => f["resource"] == "https://beta.internal/mcp");
+        Assert.Equal("client_credentials", grant["grant_type"]);
+        Assert.Equal("lookup:read", grant["scope"]);
         var received = _oauthBackend.Authorizations.Distinct().ToArray();
         var only = Assert.Single(received);
         Assert.StartsWith("Bearer eyJ", only, StringComparison.Ordinal);
         Assert.NotEqual("Bearer " + token, only);
         Assert.DoesNotContain(_backend.Authorizations, header => header.Contains(token, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Outside_any_request_a_token_exchange_backend_is_discovered_with_the_gateways_own_token()
+    {
+        using var response = await _gateway.CreateClient().GetAsync("/health");
+
+        // The catalog lists every backend at start, before any user calls: gamma's tools are there.
+        var client = Authorized(_issuer.Token(Resource, subject: "judy"));
+        await client.InitializeAsync();
+        var tools = await client.RequestAllAsync("tools/list", id: 23);
+        Assert.Contains("whoami", tools.Last().GetProperty("result").ToString(), StringComparison.Ordinal);
+        Assert.Contains(_onBehalfBackend.Authorizations, header => header.StartsWith("Bearer eyJ", StringComparison.Ordinal)
+            && new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(header["Bearer ".Length..]).Subject == "gateway");
+    }
+
+    [Fact]
+    public async Task A_token_exchange_backend_gets_a_token_for_itself_on_the_users_behalf_never_the_users_own()
+    {
+        var token = _issuer.Token(Resource, subject: "ivan");
+        var client = Authorized(token);
+        await client.InitializeAsync();
+        var before = _onBehalfBackend.Authorizations.Count;
+
+        var answer = await client.RequestAllAsync("tools/call", """{"name":"whoami","arguments":{}}""", id: 21);
+
+        Assert.Contains("gamma:whoami", answer.Last().GetProperty("result").ToString(), StringComparison.Ordinal);
+        var received = _onBehalfBackend.Authorizations.Skip(before).Distinct().ToArray();
+        Assert.NotEmpty(received);
+        Assert.All(received, header =>
+        {
+            var exchanged = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(header["Bearer ".Length..]);
+            Assert.Equal("ivan", exchanged.Subject);
+            Assert.Equal(["https://gamma.internal/mcp"], exchanged.Audiences);
+            Assert.NotEqual(token, exchanged.EncodedToken);
+        });
+        Assert.Contains(_issuer.TokenRequestForms, f => f["grant_type"] == "urn:ietf:params:oauth:grant-type:token-exchange"
+            && f["resource"] == "https://gamma.internal/mcp" && f["subject_token"] == token);
+    }
+
+    [Fact]
+    public async Task A_token_exchange_backend_is_refused_to_api_key_callers_without_reaching_it()
+    {
+        var client = new McpTestClient(_gateway.CreateClient());
+        client.Http.DefaultRequestHeaders.Add("X-Api-Key", "key-1");
+        await client.InitializeAsync();
+        var calls = _onBehalfBackend.CalledTools.Count;
+
+        var answer = await client.RequestAllAsync("tools/call", """{"name":"whoami","arguments":{}}""", id: 22);
+
+        var last = answer.Last();
+        Assert.True(last.TryGetProperty("error", out _) || last.GetProperty("result").GetProperty("isError").GetBoolean(), last.ToString());
+        Assert.Equal(calls, _onBehalfBackend.CalledTools.Count);
     }
 
     [Fact]

@@ -23,7 +23,6 @@ internal sealed class TestIssuer : IAsyncDisposable
     private readonly RsaSecurityKey _key = new(RSA.Create(2048)) { KeyId = "test-key-1" };
     private readonly RsaSecurityKey _unpublished = new(RSA.Create(2048)) { KeyId = "unpublished-key" };
     private int _jwksFetches;
-    private int _tokenRequests;
 
     private TestIssuer(WebApplication app) => _app = app;
 
@@ -31,11 +30,8 @@ internal sealed class TestIssuer : IAsyncDisposable
 
     public int JwksFetches => Volatile.Read(ref _jwksFetches);
 
-    /// <summary>Client credentials grants answered at <c>/token</c>.</summary>
-    public int TokenRequests => Volatile.Read(ref _tokenRequests);
-
-    /// <summary>The form fields of the last <c>/token</c> request.</summary>
-    public IReadOnlyDictionary<string, string> LastTokenRequest { get; private set; } = new Dictionary<string, string>();
+    /// <summary>The form fields of every <c>/token</c> request.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<IReadOnlyDictionary<string, string>> TokenRequestForms { get; } = new();
 
     public Uri TokenEndpoint => new(Issuer, "token");
 
@@ -64,15 +60,25 @@ internal sealed class TestIssuer : IAsyncDisposable
         app.MapPost("/token", async (HttpContext http) =>
         {
             var form = await http.Request.ReadFormAsync();
-            issuer.LastTokenRequest = form.ToDictionary(f => f.Key, f => f.Value.ToString());
-            if (form["grant_type"] != "client_credentials" || form["client_id"] != "gateway" || form["client_secret"] != "gateway-secret")
+            issuer.TokenRequestForms.Enqueue(form.ToDictionary(f => f.Key, f => f.Value.ToString()));
+            if (form["client_id"] != "gateway" || form["client_secret"] != "gateway-secret")
             {
                 return Results.Json(new { error = "invalid_client" }, statusCode: StatusCodes.Status401Unauthorized);
             }
 
-            var number = Interlocked.Increment(ref issuer._tokenRequests);
-            var token = issuer.Token(form["resource"].ToString(), clientId: "gateway", subject: "gateway", scope: form["scope"].ToString());
-            return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = 3600, number });
+            // Token exchange: the new token speaks for the subject token's user (read, not verified: a test double).
+            var subject = "gateway";
+            if (form["grant_type"] == "urn:ietf:params:oauth:grant-type:token-exchange")
+            {
+                subject = new JsonWebToken(form["subject_token"].ToString()).Subject;
+            }
+            else if (form["grant_type"] != "client_credentials")
+            {
+                return Results.Json(new { error = "unsupported_grant_type" }, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var token = issuer.Token(form["resource"].ToString(), clientId: "gateway", subject: subject, scope: form["scope"].ToString());
+            return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = 3600 });
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
