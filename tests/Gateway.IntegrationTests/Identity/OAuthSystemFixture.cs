@@ -1,3 +1,4 @@
+using Aspire.Hosting.Testing;
 using Gateway.Testing.Aspire;
 
 namespace Gateway.IntegrationTests.Identity;
