@@ -65,7 +65,7 @@ public sealed class GatewayCallerAuthenticator
             return _apiKeys.Authenticate(context.Request.Headers);
         }
 
-        return _cache.TryGet(token, out var cached) ? Task.FromResult(cached) : ValidateAsync(context, token.ToString());
+        return _cache.TryGet(token, out var cached) ? cached : ValidateAsync(context, token.ToString());
     }
 
     /// <summary>Whether the request carries a bearer token (JWT) rather than an API key.</summary>

@@ -12,6 +12,9 @@ public static class IdentityServerBuilderExtensions
     public const string DemoUser = "alice";
     public const string AgentClientId = "demo-agent";
 
+    /// <summary>The role the demo user and agent get: every tool, resource and prompt, no admin API.</summary>
+    public const string UserRole = "user";
+
     /// <summary>The gateway's own client at the server, for backends that need a token of their own or on behalf of the user.</summary>
     public const string GatewayClientId = "gateway";
 
@@ -39,11 +42,11 @@ public static class IdentityServerBuilderExtensions
             .WithEnvironment("Identity__KeyDirectory", keyDirectory)
             .WithEnvironment("Identity__User__Name", DemoUser)
             .WithEnvironment("Identity__User__Password", userPassword)
-            .WithEnvironment("Identity__User__Roles__0", GatewayConfigurationResource.AdminRole)
+            .WithEnvironment("Identity__User__Roles__0", UserRole)
             .WithEnvironment("Identity__Scopes__0", ToolsScope)
             .WithEnvironment("Identity__Clients__0__ClientId", AgentClientId)
             .WithEnvironment("Identity__Clients__0__Secret", agentSecret)
-            .WithEnvironment("Identity__Clients__0__Roles__0", GatewayConfigurationResource.AdminRole)
+            .WithEnvironment("Identity__Clients__0__Roles__0", UserRole)
             .WithEnvironment("Identity__Clients__1__ClientId", GatewayClientId)
             .WithEnvironment("Identity__Clients__1__Secret", gatewaySecret)
             .WithEnvironment("Identity__Clients__1__TokenExchange", "true")
@@ -79,6 +82,7 @@ public static class IdentityServerBuilderExtensions
             var issuer = await server.GetEndpoint("http").GetValueAsync(cancellationToken);
             var gateway = await proxy.GetEndpoint("http").GetValueAsync(cancellationToken);
             options.OAuth.Resource = new Uri(gateway + "/mcp");
+            options.Roles.TryAdd(UserRole, new RoleOptions { Tools = ["*"], Resources = ["*"], Prompts = ["*"] });
             options.OAuth.Issuers.Add(new IssuerOptions
             {
                 Name = "demo",

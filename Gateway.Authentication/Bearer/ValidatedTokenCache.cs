@@ -14,7 +14,8 @@ public sealed class ValidatedTokenCache(TimeProvider time)
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public bool TryGet(ReadOnlySpan<char> token, out AuthenticateResult result)
+    /// <summary>The result of a token validated before and not expired, as a completed task (shared, so a hit allocates nothing).</summary>
+    public bool TryGet(ReadOnlySpan<char> token, out Task<AuthenticateResult> result)
     {
         if (_entries.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out var entry)
             && time.GetUtcNow() < entry.ExpiresAt)
@@ -46,10 +47,10 @@ public sealed class ValidatedTokenCache(TimeProvider time)
             }
         }
 
-        _entries[token] = new Entry(result, expiresAt);
+        _entries[token] = new Entry(Task.FromResult(result), expiresAt);
     }
 
     public void Clear() => _entries.Clear();
 
-    private sealed record Entry(AuthenticateResult Result, DateTimeOffset ExpiresAt);
+    private sealed record Entry(Task<AuthenticateResult> Result, DateTimeOffset ExpiresAt);
 }

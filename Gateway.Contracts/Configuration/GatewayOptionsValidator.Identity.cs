@@ -3,8 +3,9 @@ namespace Gateway.Contracts.Configuration;
 /// <summary>The cross-field rules of the OAuth resource server and the backend credentials.</summary>
 public sealed partial class GatewayOptionsValidator
 {
-    private static void ValidateOAuth(OAuthOptions? oauth, List<string> errors)
+    private static void ValidateOAuth(GatewayOptions options, List<string> errors)
     {
+        var oauth = options.OAuth;
         if (oauth is null)
         {
             return;
@@ -56,6 +57,7 @@ public sealed partial class GatewayOptionsValidator
             }
 
             ValidateNames("RequiredScopes", $"{issuerPath}.RequiredScopes", issuer.RequiredScopes, errors);
+            ValidateRoleReferences("DefaultRoles", $"{issuerPath}.DefaultRoles", issuer.DefaultRoles, options, errors);
         }
 
         ValidateNames("ScopesSupported", $"{path}.ScopesSupported", oauth.ScopesSupported, errors);

@@ -32,7 +32,7 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
         ValidateProviders(options, errors);
         ValidateRoles(options, errors);
         ValidateClients(options, errors);
-        ValidateOAuth(options.OAuth, errors);
+        ValidateOAuth(options, errors);
         ValidateCredentials(options, errors);
         ValidateBreaker($"{Root}.CircuitBreaker", options.CircuitBreaker, null, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

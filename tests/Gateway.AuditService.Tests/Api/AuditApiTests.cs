@@ -107,7 +107,7 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.StartsWith("eventId,timestamp,source,requestId,sessionId,clientId,method,target,backend,decision,status,errorCode,latencyMs,", text, StringComparison.Ordinal);
         Assert.EndsWith(
-            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\"\r\n",
+            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\",\r\n",
             text, StringComparison.Ordinal);
     }
 
@@ -131,7 +131,7 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.EndsWith(
-            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3\r\n",
+            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3,\r\n",
             text, StringComparison.Ordinal);
     }
 

@@ -44,12 +44,15 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
             }
 
             await AuditSchema.ExecuteAsync(connection, transaction, "INSERT INTO audit_schema VALUES (1, 'v1', 0)", default);
+            // A row written by a version 1 service, in version 1's columns.
+            await AuditSchema.ExecuteAsync(connection, transaction,
+                "INSERT INTO audit_events (event_id, ts_us, source, client_id, method, decision, status, latency_ms, response_bytes) " +
+                $"VALUES ('{Guid.NewGuid()}', 1, 'proxy/test', 'alice', 'tools/call', 'Refused', 'circuit_open', 0, 0)", default);
             await transaction.CommitAsync();
         }
 
         var store = StorageExtensions.Create($"Data Source={path}", TimeProvider.System);
         await using var disposable = (IAsyncDisposable)store;
-        await store.AppendAsync([SampleEvents.Call(status: "circuit_open")], default);
         await store.MigrateAsync(default);
 
         await using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
@@ -58,7 +61,7 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
         command.CommandText =
             "SELECT (SELECT MAX(version) FROM audit_schema) || ' ' || " +
             "(SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_audit_events_client_status')";
-        Assert.Equal("2 1", (string?)await command.ExecuteScalarAsync());
+        Assert.Equal("3 1", (string?)await command.ExecuteScalarAsync());
         command.CommandText =
             "EXPLAIN QUERY PLAN SELECT * FROM audit_events WHERE client_id = 'alice' AND status = 'circuit_open' ORDER BY ts_us DESC";
         await using (var plan = await command.ExecuteReaderAsync())
