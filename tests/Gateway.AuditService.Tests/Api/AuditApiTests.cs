@@ -32,6 +32,25 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         }
     }
 
+    [Theory]
+    [InlineData("attacker.example", null)]
+    [InlineData("localhost", "http://attacker.example")]
+    public async Task A_foreign_host_or_origin_is_refused_even_for_an_auditor(string host, string? origin)
+    {
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/audit");
+        request.Headers.Host = host;
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("DNS rebinding", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Search_filters_and_pages_with_an_opaque_cursor()
     {

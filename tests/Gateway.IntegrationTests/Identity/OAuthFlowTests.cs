@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Gateway.IntegrationTests.Support;
+using Gateway.Testing;
 
 namespace Gateway.IntegrationTests.Identity;
 
@@ -53,6 +54,31 @@ public sealed class OAuthFlowTests(OAuthSystemFixture system) : IClassFixture<OA
         Assert.Contains("hello with oauth", summary.GetProperty("echo").GetString(), StringComparison.Ordinal);
         await system.App.WaitForAuditAsync(e => e.TryGetProperty("user", out var user) && user.GetString() == "demo-agent",
             "method=tools/call&client=demo-agent");
+    }
+
+    [Fact]
+    public async Task A_stdio_backends_environment_holds_none_of_the_proxys_connection_strings_or_secrets()
+    {
+        var proxy = await system.App.EnvironmentAsync("proxy");
+        using var http = system.App.CreateAdminClient("proxy");
+        using var session = new McpHttpSession(http, "env-check");
+        await session.InitializeAsync();
+        var tools = await session.RequestAsync("tools/list", new { });
+        var getEnv = tools.GetProperty("result").GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()!)
+            .Single(name => name.StartsWith("everything-stdio", StringComparison.Ordinal) && name.EndsWith("get-env", StringComparison.Ordinal));
+
+        var answer = await session.CallToolAsync(getEnv);
+
+        var shown = answer.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString()!;
+        Assert.Contains("PATH", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("ConnectionStrings", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("OTEL_", shown, StringComparison.Ordinal);
+        foreach (var (name, value) in proxy.Where(v => v.Key.StartsWith("ConnectionStrings__", StringComparison.Ordinal)))
+        {
+            Assert.False(shown.Contains(value, StringComparison.Ordinal), $"{name} reached the stdio backend");
+        }
+
+        Assert.DoesNotContain(system.App.AdminKey, shown, StringComparison.Ordinal);
     }
 
     private static async Task<JsonElement> RunSdkAsync(params string[] arguments)
