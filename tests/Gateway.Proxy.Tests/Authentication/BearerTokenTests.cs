@@ -147,8 +147,6 @@ public sealed class BearerTokenTests : IAsyncLifetime
     [Fact]
     public async Task Outside_any_request_a_token_exchange_backend_is_discovered_with_the_gateways_own_token()
     {
-        using var response = await _gateway.CreateClient().GetAsync("/health");
-
         // The catalog lists every backend at start, before any user calls: gamma's tools are there.
         var client = Authorized(_issuer.Token(Resource, subject: "judy"));
         await client.InitializeAsync();
@@ -347,6 +345,21 @@ public sealed class BearerTokenTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("DNS rebinding", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_names_its_checks_only_to_authenticated_callers()
+    {
+        using var anonymous = _gateway.CreateClient();
+        using var user = _gateway.CreateClient();
+        user.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + _issuer.Token(Resource, subject: "kim"));
+
+        using var bare = JsonDocument.Parse(await anonymous.GetStringAsync("/health"));
+        using var detailed = JsonDocument.Parse(await user.GetStringAsync("/health"));
+
+        Assert.True(bare.RootElement.TryGetProperty("status", out _));
+        Assert.False(bare.RootElement.TryGetProperty("checks", out _));
+        Assert.NotEmpty(detailed.RootElement.GetProperty("checks").EnumerateArray());
     }
 
     private McpTestClient Authorized(string token)
