@@ -2,6 +2,7 @@ using Gateway.AppHost;
 using Gateway.AppHost.Backends;
 using Gateway.AppHost.Configuration;
 using Gateway.AppHost.GatewayState;
+using Gateway.AppHost.Identity;
 using Gateway.AppHost.Infrastructure;
 using Gateway.AppHost.Providers;
 using Gateway.AppHost.Supervision;
@@ -18,6 +19,7 @@ var run = RunDirectory.Create(builder);
 var adminKey = builder.AddParameter("admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
 var llmApiKey = builder.AddProviderApiKey("llm-api-key");
 var messagingPassword = builder.AddParameter("messaging-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true);
+var publish = builder.ExecutionContext.IsPublishMode;
 
 var redis = builder.AddGatewayRedis("redis", run.For("redis"));
 var messaging = builder.AddGatewayMessaging("messaging", messagingPassword, run.For("messaging"));
@@ -40,6 +42,12 @@ var gatewayConfig = builder.AddGatewayConfiguration("gateway-config", adminKey, 
     .WithModel("demo-chat", ("llm-primary", "fake-gpt", 0), ("llm-secondary", "fake-gpt", 1))
     .WithModel("demo-embed", ("llm-primary", "fake-embed", 0), ("llm-secondary", "fake-embed", 1))
     .WithModel("demo-claude", ("llm-primary-anthropic", "fake-claude", 0));
+
+// Locally a real authorization server (OpenIddict) with a demo user and clients; published, the user's own issuer (parameters).
+var identity = publish ? null : builder.AddGatewayIdentityServer("identity", run.For("identity-keys"),
+    userPassword: builder.AddParameter("identity-user-password", new GenerateParameterDefault { MinLength = 16, Special = false }, secret: true),
+    agentSecret: builder.AddParameter("agent-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true),
+    gatewaySecret: builder.AddParameter("gateway-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true));
 
 var healthMonitor = builder.AddProject<Projects.Gateway_HealthMonitor>("healthmonitor")
     .WithHttpEndpoint(port: 5081)
@@ -75,6 +83,18 @@ var proxy = builder.AddProject<Projects.Gateway_Proxy>("proxy")
     .WithEnvironment(ProxyRuntime.Gen0SizeVariable, ProxyRuntime.Gen0Size)
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();
+
+if (identity is not null)
+{
+    identity.ForGateway(proxy);
+    gatewayConfig.WithIdentityServer(identity, proxy);
+}
+else
+{
+    proxy.WithPublishedIssuer();
+    healthMonitor.WithPublishedIssuer();
+    audit.WithPublishedIssuer();
+}
 
 proxy.WithGatewayBackendsInDashboard(healthMonitor, adminKey,
     backends: ["everything", "everything-stdio"],

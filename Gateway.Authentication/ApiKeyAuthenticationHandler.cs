@@ -36,7 +36,7 @@ public sealed class ApiKeyAuthenticationHandler(
         ArgumentNullException.ThrowIfNull(context);
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/json";
-        if (statusCode == StatusCodes.Status401Unauthorized)
+        if (statusCode == StatusCodes.Status401Unauthorized && context.Response.Headers.WWWAuthenticate.Count == 0)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
         }

@@ -1,3 +1,4 @@
+using Gateway.Authentication;
 using Gateway.Proxy.Extensions;
 using Gateway.Proxy.Stdio;
 
@@ -13,6 +14,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapProtectedResourceMetadata();
 app.MapAdminEndpoints();
 app.MapCircuitEndpoints();
 if (!stdio)

@@ -7,8 +7,14 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>The body of <c>/health</c> and <c>/alive</c>: the AppHost, the tests and operators read each check from it.</summary>
 internal static class HealthReportJsonWriter
 {
+    /// <summary>Claim the gateway's authentication puts on the anonymous client, which gets no details either.</summary>
+    private const string AnonymousClaim = "gateway:anonymous";
+
     /// <summary>
     /// Writes <c>{"status":"ok","health":"Healthy","checks":[{"name":..,"status":..,"description":..,"data":{..}}]}</c>.
+    /// The checks name the infrastructure (Redis, the broker, the database, backends), so only an authenticated caller
+    /// (API key or token, not the anonymous client) gets them; anyone else gets <c>status</c> and <c>health</c>, which
+    /// is what orchestrators' probes read.
     /// <c>status</c> is <c>ok</c> whenever the service can serve (Healthy or Degraded, e.g. a proxy running fail-static
     /// without Redis) and <c>unhealthy</c> otherwise; <c>health</c> carries the exact aggregate.
     /// </summary>
@@ -22,6 +28,13 @@ internal static class HealthReportJsonWriter
         writer.WriteString("status", report.Status == HealthStatus.Unhealthy ? "unhealthy" : "ok");
         writer.WriteString("health", report.Status.ToString());
         writer.WriteNumber("durationMs", report.TotalDuration.TotalMilliseconds);
+        if (context.User.Identity?.IsAuthenticated != true || context.User.HasClaim(c => c.Type == AnonymousClaim))
+        {
+            writer.WriteEndObject();
+            await writer.FlushAsync(context.RequestAborted);
+            return;
+        }
+
         writer.WriteStartArray("checks");
         foreach (var (name, entry) in report.Entries)
         {

@@ -27,7 +27,7 @@ internal static class AuditApi
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder endpoints)
     {
-        var audit = endpoints.MapGroup("/api/audit").RequireAuthorization(GatewayAuth.AuditorPolicy);
+        var audit = endpoints.MapGroup("/api/audit").RequireAuthorization(GatewayAuth.AuditorPolicy).RequireTrustedHost();
         audit.MapGet("/", SearchAsync);
         audit.MapGet("/{id:guid}", FindAsync);
         audit.MapGet("/export", Export);

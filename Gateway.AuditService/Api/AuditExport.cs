@@ -20,7 +20,7 @@ internal static class AuditExport
     private static readonly string[] CsvColumns =
     [
         "eventId", "timestamp", "source", "requestId", "sessionId", "clientId", "method", "target", "backend",
-        "decision", "status", "errorCode", "latencyMs", "responseBytes", "argumentsSha256", "arguments", "detail",
+        "decision", "status", "errorCode", "latencyMs", "responseBytes", "argumentsSha256", "arguments", "detail", "user",
         "upstreamModel", "streamed", "ttfbMs", "inputTokens", "outputTokens", "attempts",
     ];
 
@@ -78,6 +78,7 @@ internal static class AuditExport
                 Text(e.ArgumentsSha256),
                 Text(e.Arguments),
                 Text(e.Detail),
+                Text(e.User),
                 Text(e.Llm?.UpstreamModel),
                 Escape(e.Llm is { } llm ? (llm.Streamed ? "true" : "false") : null),
                 Escape(e.Llm?.TimeToFirstByteMs?.ToString("R", CultureInfo.InvariantCulture)),

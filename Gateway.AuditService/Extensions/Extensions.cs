@@ -18,7 +18,7 @@ internal static class Extensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        builder.AddGatewayApiKeyAuthentication();
+        builder.AddGatewayAuthentication();
         builder.AddAuditStorage();
         builder.AddAuditIngestion();
         builder.AddAuditRetention();

@@ -72,6 +72,7 @@ internal static class AuditEventValidator
         Optional(problems, nameof(e.RequestId), e.RequestId, MaxNameLength);
         Optional(problems, nameof(e.SessionId), e.SessionId, MaxNameLength);
         Optional(problems, nameof(e.ClientId), e.ClientId, MaxNameLength);
+        Optional(problems, nameof(e.User), e.User, MaxNameLength);
         Optional(problems, nameof(e.Backend), e.Backend, MaxNameLength);
         Optional(problems, nameof(e.Target), e.Target, MaxTargetLength);
         Optional(problems, nameof(e.Detail), e.Detail, MaxDetailLength);

@@ -16,14 +16,14 @@ internal sealed class AuditQueries(Func<CancellationToken, Task<DbConnection>> o
     /// <summary>The stored columns, in the order <see cref="ReadEvent"/> expects.</summary>
     public const string Columns =
         "event_id, ts_us, source, request_id, session_id, client_id, method, target, backend, decision, status, " +
-        "error_code, latency_ms, response_bytes, arguments_sha256, arguments, detail, " +
+        "error_code, latency_ms, response_bytes, arguments_sha256, arguments, detail, user_subject, " +
         LlmColumns;
 
     /// <summary>The LLM request's columns (schema version 3), the last ones of <see cref="Columns"/>.</summary>
     public const string LlmColumns = "upstream_model, streamed, ttfb_ms, input_tokens, output_tokens, attempts";
 
     /// <summary>The reader ordinal of the first of <see cref="LlmColumns"/>.</summary>
-    public const int LlmOrdinal = 17;
+    public const int LlmOrdinal = 18;
 
     /// <summary>How many columns <see cref="Columns"/> names.</summary>
     public const int ColumnCount = LlmOrdinal + 6;
@@ -174,6 +174,7 @@ internal sealed class AuditQueries(Func<CancellationToken, Task<DbConnection>> o
         ArgumentsSha256: NullableString(reader, 14),
         Arguments: NullableString(reader, 15),
         Detail: NullableString(reader, 16),
+        User: NullableString(reader, 17),
         Llm: ReadLlm(reader));
 
     /// <summary>The attempts column is set exactly when the event has an LLM part (see <see cref="AuditSchema"/>).</summary>

@@ -72,6 +72,11 @@ internal static class AuditSchema
             $"ALTER TABLE audit_events ADD COLUMN output_tokens {t.Int64}",
             $"ALTER TABLE audit_events ADD COLUMN attempts {t.Json}",
         ]),
+        // OAuth callers: the user (token subject) behind a call, next to the client it came through.
+        new(4, "user subject of OAuth calls",
+        [
+            $"ALTER TABLE audit_events ADD COLUMN user_subject {t.Text}",
+        ]),
     ];
 
     /// <summary>

@@ -32,6 +32,10 @@ public sealed class GatewayOptions
     [ValidateEnumeratedItems]
     public List<ClientOptions> Clients { get; set; } = [];
 
+    /// <summary>OAuth 2.1 resource server: the gateway's resource URI and the authorization servers it trusts. Default: off (API keys only).</summary>
+    [Required, ValidateObjectMembers]
+    public OAuthOptions OAuth { get; set; } = new();
+
     /// <summary>Role name to what it may use. Built-in roles: <c>admin</c> (everything, plus admin APIs), <c>auditor</c> (audit read).</summary>
     public Dictionary<string, RoleOptions> Roles { get; set; } = new(StringComparer.Ordinal);
 
@@ -87,8 +91,14 @@ public sealed class BackendOptions
     /// <summary>Arguments of <see cref="Command"/>.</summary>
     public List<string> Args { get; set; } = [];
 
-    /// <summary>Extra environment for <see cref="Command"/>.</summary>
+    /// <summary>
+    /// Environment for <see cref="Command"/>: these variables, plus the few a process needs to run (<c>PATH</c>,
+    /// <c>HOME</c>, locale, temp folder, ...). Nothing else of the proxy's environment is passed on.
+    /// </summary>
     public Dictionary<string, string> Env { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Names of the proxy's environment variables this backend may see as well (e.g. a token it needs). Default: none.</summary>
+    public List<string> InheritEnv { get; set; } = [];
 
     /// <summary>Working directory for <see cref="Command"/>. Default: the proxy's.</summary>
     public string? WorkingDirectory { get; set; }
@@ -111,6 +121,10 @@ public sealed class BackendOptions
     /// <summary>Breaker thresholds for this backend; unset values fall back to <see cref="GatewayOptions.CircuitBreaker"/>.</summary>
     [ValidateObjectMembers]
     public CircuitBreakerOptions? CircuitBreaker { get; set; }
+
+    /// <summary>The gateway's credential toward this backend (Http backends). Default: none. A client's token is never forwarded.</summary>
+    [ValidateObjectMembers]
+    public BackendCredentialOptions? Credential { get; set; }
 }
 
 /// <summary>A caller of the gateway.</summary>

@@ -33,6 +33,8 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
         ValidateModels(options, errors);
         ValidateRoles(options, errors);
         ValidateClients(options, errors);
+        ValidateOAuth(options, errors);
+        ValidateCredentials(options, errors);
         ValidateBreaker($"{Root}.CircuitBreaker", options.CircuitBreaker, null, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

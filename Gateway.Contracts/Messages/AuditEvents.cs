@@ -35,6 +35,7 @@ public enum AuditDecision
 /// <param name="ArgumentsSha256">Lower-case hex SHA-256 of the canonical JSON arguments.</param>
 /// <param name="Arguments">Raw arguments; only present when the deployment opts in.</param>
 /// <param name="Detail">Free text: the refusal reason, the transition cause, the admin change.</param>
+/// <param name="User">The user behind the call (an OAuth token's subject); null for API keys and system events.</param>
 /// <param name="Llm">For a request on the <c>/v1</c> endpoints: the provider attempts, tokens and timings.</param>
 public sealed record AuditEvent(
     Guid EventId,
@@ -54,6 +55,7 @@ public sealed record AuditEvent(
     string? ArgumentsSha256,
     string? Arguments,
     string? Detail,
+    string? User = null,
     LlmCallAudit? Llm = null);
 
 /// <summary>

@@ -42,7 +42,7 @@ public static class BackendsApi
     public static IEndpointRouteBuilder MapBackendsApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var api = endpoints.MapGroup("/api/backends");
+        var api = endpoints.MapGroup("/api/backends").RequireTrustedHost();
         api.MapGet("/", (AuthoritativeBreakers breakers, LeadershipState leadership) =>
                 new BackendsView(leadership.InstanceId, leadership.IsLeader, [.. breakers.Backends.Select(Describe)]))
             .RequireAuthorization(GatewayAuth.AuditorPolicy);

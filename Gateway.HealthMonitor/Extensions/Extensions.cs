@@ -39,7 +39,7 @@ internal static class Extensions
                 options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2_000);
                 options.SyncTimeout = Math.Min(options.SyncTimeout, 2_000);
             });
-        builder.AddGatewayApiKeyAuthentication();
+        builder.AddGatewayAuthentication();
         builder.AddHealthMonitoring();
     }
 

@@ -14,7 +14,7 @@ public static partial class KillSwitchEndpoints
 {
     public static IEndpointRouteBuilder MapKillSwitchEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/admin/kill-switches").RequireAuthorization(GatewayAuth.AdminPolicy);
+        var group = app.MapGroup("/admin/kill-switches").RequireAuthorization(GatewayAuth.AdminPolicy).RequireTrustedHost();
 
         group.MapGet("/", (KillSwitchState state) => TypedResults.Ok(state.Current.All.Select(View.From)));
 

@@ -78,27 +78,33 @@ public sealed partial class AuditRecorder(
             argumentsHash,
             arguments,
             detail,
+            context.Client.User,
             llm));
     }
 
     /// <summary>
-    /// Records a request the transport edge refused before the pipeline because it carried no valid API key
-    /// (<c>-32001</c>); there is no client to attribute it to.
+    /// Records a request the transport edge refused before the pipeline: no valid credential (<c>-32001</c>, no client
+    /// to attribute it to) or a token lacking a required scope (<c>-32003</c>, attributed to its client and user).
     /// </summary>
-    public void RecordUnauthenticated(string method, string? requestId, string? sessionId, long responseBytes, string detail)
+    public void RecordEdgeRefusal(ClientIdentity? client, string method, string? requestId, string? sessionId, string status, int errorCode,
+        long responseBytes, string detail)
     {
         try
         {
             var now = time.GetUtcNow();
             buffer.Write(new AuditEvent(
-                AuditEventIds.Next(now), now, source.Name, requestId, sessionId, null, method, null, null,
-                AuditDecision.Refused, AuditStatus.Unauthenticated, Contracts.GatewayErrorCodes.Unauthenticated, 0, responseBytes, null, null, detail));
+                AuditEventIds.Next(now), now, source.Name, requestId, sessionId, client?.ClientId, method, null, null,
+                AuditDecision.Refused, status, errorCode, 0, responseBytes, null, null, detail, client?.User));
         }
         catch (Exception ex)
         {
             LogRecordFailed(logger, ex, method, requestId);
         }
     }
+
+    /// <summary>Records a request refused for carrying no valid credential (<c>-32001</c>).</summary>
+    public void RecordUnauthenticated(string method, string? requestId, string? sessionId, long responseBytes, string detail) =>
+        RecordEdgeRefusal(null, method, requestId, sessionId, AuditStatus.Unauthenticated, Contracts.GatewayErrorCodes.Unauthenticated, responseBytes, detail);
 
     /// <summary>Records an administrative action, attributed to the admin who made it.</summary>
     public void RecordAdmin(string actor, string action, string? target, string? backend, string status, string? detail)

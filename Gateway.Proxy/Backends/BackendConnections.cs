@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Gateway.Contracts.Configuration;
+using Gateway.Proxy.Backends.Credentials;
 using Gateway.Proxy.Mcp;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,8 @@ namespace Gateway.Proxy.Backends;
 /// <summary>
 /// Hands out backend sessions: one per client session and backend, or one shared by everyone when the backend is
 /// <see cref="BackendOptions.Stateless"/> (also used by the catalog and by stateless-protocol requests). HTTP
-/// backends share one pooled <see cref="SocketsHttpHandler"/> each.
+/// backends share one pooled <see cref="SocketsHttpHandler"/> each, behind the backend's own credential
+/// (<see cref="CredentialHandler"/>).
 /// </summary>
 internal sealed class BackendConnections(
     IOptionsMonitor<GatewayOptions> options,
@@ -17,6 +19,7 @@ internal sealed class BackendConnections(
     ChildProcessLauncher launcher,
     BackendEvents events,
     TimeProvider time,
+    UpstreamCredentials credentials,
     ILoggerFactory loggers) : IAsyncDisposable
 {
     private static readonly JsonElement s_sharedCapabilities = JsonDocument.Parse("""{"sampling":{},"elicitation":{}}""").RootElement.Clone();
@@ -80,7 +83,7 @@ internal sealed class BackendConnections(
         _ => new HttpBackendConnection(backend, owner, capabilities, HttpClientFor(backend.Name), time, events, _logger),
     };
 
-    private HttpClient HttpClientFor(string backend) => _clients.GetOrAdd(backend, _ => new HttpClient(new SocketsHttpHandler
+    private HttpClient HttpClientFor(string backend) => _clients.GetOrAdd(backend, _ => new HttpClient(new CredentialHandler(backend, credentials, new SocketsHttpHandler
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
@@ -89,7 +92,7 @@ internal sealed class BackendConnections(
         // One handler serves every client of the backend: a shared cookie jar would hand one client's cookies to
         // the next (and costs a lookup per call).
         UseCookies = false,
-    })
+    }))
     {
         // Per-call timeouts come from BackendOptions.Timeout; GET streams stay open indefinitely.
         Timeout = Timeout.InfiniteTimeSpan,

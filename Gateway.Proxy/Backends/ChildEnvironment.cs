@@ -1,24 +1,33 @@
-using Gateway.Proxy.Extensions;
+using System.Collections.Frozen;
 
 namespace Gateway.Proxy.Backends;
 
 /// <summary>
-/// The environment a stdio backend starts with: the proxy's own, minus the runtime tuning meant for the proxy
-/// process, plus the backend's configured <c>Env</c>. The AppHost gives every proxy replica a 32 MB gen0 budget
-/// (<c>DOTNET_GCgen0size</c>) and the proxy turns inline socket completions on for itself; a .NET stdio server that
-/// inherited them would run with settings measured for the proxy's workload rather than its own. A backend that
-/// wants such a setting names it in its <c>Env</c>.
+/// The environment a stdio backend starts with is an allow-list: what any process needs to run (<see cref="Basics"/>),
+/// the proxy's variables the backend names in <c>InheritEnv</c>, and its configured <c>Env</c>. Nothing else: the
+/// proxy's environment holds its connection strings (<c>ConnectionStrings__messaging</c> with the broker password,
+/// Redis), credential secrets and telemetry settings, and a third-party MCP server has no business with any of them.
+/// The runtime tuning meant for the proxy (<c>DOTNET_GCgen0size</c>, inline socket completions) stays out the same way.
 /// </summary>
 internal static class ChildEnvironment
 {
-    public static void Apply(IDictionary<string, string?> environment, IReadOnlyDictionary<string, string> configured)
+    /// <summary>Variables a process needs to find programs, its home, locale, time zone and temp folder, on Linux, macOS and Windows.</summary>
+    private static readonly FrozenSet<string> Basics = FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
+        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "TERM",
+        "DOTNET_ROOT", "SystemRoot", "SystemDrive", "windir", "ComSpec", "PATHEXT", "USERPROFILE", "APPDATA", "LOCALAPPDATA",
+        "ProgramData", "ProgramFiles", "ProgramFiles(x86)", "CommonProgramFiles", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE");
+
+    public static void Apply(IDictionary<string, string?> environment, IReadOnlyDictionary<string, string> configured, IReadOnlyList<string> inherited)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(configured);
-        InlineIoExtensions.RemoveFromChildEnvironment(environment);
-        foreach (var name in environment.Keys.Where(IsGcSetting).ToArray())
+        ArgumentNullException.ThrowIfNull(inherited);
+        foreach (var name in environment.Keys.ToArray())
         {
-            environment.Remove(name);
+            if (!Basics.Contains(name) && !name.StartsWith("LC_", StringComparison.Ordinal) && !inherited.Contains(name, StringComparer.Ordinal))
+            {
+                environment.Remove(name);
+            }
         }
 
         foreach (var (name, value) in configured)
@@ -26,8 +35,4 @@ internal static class ChildEnvironment
             environment[name] = value;
         }
     }
-
-    /// <summary>The runtime's GC settings (<c>DOTNET_GCgen0size</c>, <c>DOTNET_gcServer</c>, …) under either prefix it reads.</summary>
-    private static bool IsGcSetting(string name) =>
-        name.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || name.StartsWith("COMPlus_GC", StringComparison.OrdinalIgnoreCase);
 }

@@ -100,7 +100,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
             start.ArgumentList.Add(argument);
         }
 
-        ChildEnvironment.Apply(start.Environment, Options.Env);
+        ChildEnvironment.Apply(start.Environment, Options.Env, Options.InheritEnv);
 
         Process process;
         try

@@ -12,7 +12,7 @@ internal static class Extensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddInlineIo();
-        builder.AddGatewayApiKeyAuthentication();
+        builder.AddGatewayAuthentication();
 
         // Redis and the bus are optional: without them the proxy serves on local state (in-memory kill switches,
         // per-replica rate limits, local breakers, audit kept in the spill folder). Registered before every

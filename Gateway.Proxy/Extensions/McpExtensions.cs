@@ -1,4 +1,5 @@
 using Gateway.Proxy.Backends;
+using Gateway.Proxy.Backends.Credentials;
 using Gateway.Proxy.Catalog;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Mcp.Http;
@@ -26,6 +27,9 @@ internal static class McpExtensions
         services.AddSingleton<BackendEvents>();
         services.AddSingleton<ChildProcessLauncher>();
         services.AddSingleton<BackendConnections>();
+        services.AddSingleton<UpstreamCredentials>();
+        services.AddSingleton<OAuthTokenSource>();
+        services.AddHttpClient(OAuthTokenSource.HttpClientName);
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
         services.AddSingleton<CatalogService>();

@@ -6,7 +6,13 @@ namespace Gateway.Proxy.Pipeline;
 /// <param name="ClientId">Configured client id, or the anonymous client id.</param>
 /// <param name="Roles">Roles from configuration.</param>
 /// <param name="IsAnonymous">True when no API key was presented and anonymous access is configured.</param>
-public sealed record ClientIdentity(string ClientId, IReadOnlyList<string> Roles, bool IsAnonymous);
+/// <param name="User">The user an OAuth token was issued for (its subject); null for API keys.</param>
+public sealed record ClientIdentity(string ClientId, IReadOnlyList<string> Roles, bool IsAnonymous, string? User = null)
+{
+    /// <summary>Whether <paramref name="other"/> is the same caller: same client and same user (a session is theirs alone).</summary>
+    public bool IsSameCaller(ClientIdentity other) =>
+        other is not null && string.Equals(ClientId, other.ClientId, StringComparison.Ordinal) && string.Equals(User, other.User, StringComparison.Ordinal);
+}
 
 /// <summary>What kind of item a call targets; RBAC patterns are per kind.</summary>
 public enum CatalogItemKind

@@ -27,6 +27,7 @@ public static class CallerIdentities
             : s_identities.GetValue(principal, static principal => new ClientIdentity(
                 principal.GetClientId()!,
                 principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
-                principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim)));
+                principal.HasClaim(c => c.Type == GatewayAuth.AnonymousClaim),
+                principal.GetUser()));
     }
 }

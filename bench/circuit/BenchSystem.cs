@@ -86,7 +86,7 @@ internal sealed class BenchSystem : IAsyncDisposable
 
     public async Task<GateView> GateAsync(string proxy)
     {
-        using var client = App.CreateHttpClient(proxy);
+        using var client = App.CreateAdminClient(proxy);
         using var health = JsonDocument.Parse(await client.GetStringAsync(new Uri("/health", UriKind.Relative)));
         var data = health.RootElement.GetProperty("checks").EnumerateArray()
             .Single(c => c.GetProperty("name").GetString() == "circuit-gate").GetProperty("data");

@@ -80,6 +80,7 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable
                 await WriteNullableAsync(copy, e.ArgumentsSha256, cancellationToken);
                 await WriteNullableAsync(copy, e.Arguments, cancellationToken);
                 await WriteNullableAsync(copy, e.Detail, cancellationToken);
+                await WriteNullableAsync(copy, e.User, cancellationToken);
                 await WriteLlmAsync(copy, e.Llm, cancellationToken);
             }
 

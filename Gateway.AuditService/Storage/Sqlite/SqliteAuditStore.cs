@@ -118,6 +118,7 @@ internal sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 Text(statement, 15, e.ArgumentsSha256);
                 Text(statement, 16, e.Arguments);
                 Text(statement, 17, e.Detail);
+                Text(statement, 18, e.User);
                 BindLlm(statement, e.Llm);
                 var result = raw.sqlite3_step(statement);
                 if (result != raw.SQLITE_DONE)

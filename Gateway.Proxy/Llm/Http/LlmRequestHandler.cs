@@ -19,7 +19,7 @@ namespace Gateway.Proxy.Llm.Http;
 /// metrics and the token count. Every error is in the caller's API shape.
 /// </summary>
 public sealed class LlmRequestHandler(
-    ApiKeyDirectory apiKeys,
+    GatewayCallerAuthenticator callers,
     PolicyStages stages,
     ModelRoutes routes,
     LlmRelay relay,
@@ -34,7 +34,7 @@ public sealed class LlmRequestHandler(
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(operation);
-        if (await LlmCaller.AuthenticateAsync(http, operation, apiKeys, audit) is not { } client)
+        if (await LlmCaller.AuthenticateAsync(http, operation, callers, audit) is not { } client)
         {
             return;
         }

@@ -11,13 +11,13 @@ namespace Gateway.Proxy.Llm.Http;
 /// <c>GET /v1/models</c>: the models this caller may use, in OpenAI's list shape, or in Anthropic's when the caller
 /// sends <c>anthropic-version</c> (as the Anthropic SDKs do). Answered from configuration; no provider is asked.
 /// </summary>
-public sealed class ModelsEndpoint(ApiKeyDirectory apiKeys, ModelRoutes routes, PolicyStages stages, AuditRecorder audit)
+public sealed class ModelsEndpoint(GatewayCallerAuthenticator callers, ModelRoutes routes, PolicyStages stages, AuditRecorder audit)
 {
     public async Task HandleAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
         var operation = LlmOperation.Models;
-        if (await LlmCaller.AuthenticateAsync(http, operation, apiKeys, audit) is not { } client)
+        if (await LlmCaller.AuthenticateAsync(http, operation, callers, audit) is not { } client)
         {
             return;
         }

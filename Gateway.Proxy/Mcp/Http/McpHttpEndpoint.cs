@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
+using Gateway.Proxy.Backends.Credentials;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,8 @@ internal sealed class McpHttpEndpoint(
     McpDispatcher dispatcher,
     McpSessionStore sessions,
     AuditRecorder audit,
-    ApiKeyDirectory apiKeys,
+    GatewayCallerAuthenticator callers,
+    UpstreamCredentials credentials,
     IOptionsMonitor<McpOptions> options,
     TimeProvider time)
 {
@@ -37,6 +39,12 @@ internal sealed class McpHttpEndpoint(
         if (await RefuseForeignAsync(http, settings) || await AuthenticateAsync(http) is not { } client)
         {
             return;
+        }
+
+        // Set here, not in AuthenticateAsync: a value set inside an awaited method does not flow back to its caller.
+        if (credentials.ExchangesUserTokens())
+        {
+            CallingUser.Set(client.User is null ? null : GatewayCallerAuthenticator.AccessTokenOf(http.User));
         }
 
         var request = http.Request;
@@ -413,7 +421,7 @@ internal sealed class McpHttpEndpoint(
 
         // A session belongs to the client that opened it; to anyone else it does not exist.
         var session = sessions.Find(id);
-        if (session is null || session.Client.ClientId != client.ClientId)
+        if (session is null || !session.Client.IsSameCaller(client))
         {
             await WriteErrorAsync(http, StatusCodes.Status404NotFound, GatewayErrorCodes.TransportError,
                 "Session not found or expired: initialize a new session.");
@@ -428,29 +436,45 @@ internal sealed class McpHttpEndpoint(
     private async Task<ClientIdentity?> AuthenticateAsync(HttpContext http)
     {
         // The endpoint runs without the authentication middleware (it is short-circuited, see MapMcpEndpoint), so it
-        // asks the API-key directory itself: same keys and answers as the ApiKey scheme, without a handler instance
-        // and a request scope per call.
-        var result = await apiKeys.Authenticate(http.Request.Headers);
+        // asks the caller authenticator itself: same keys, tokens and answers as the Gateway scheme, without a handler
+        // instance and a request scope per call.
+        var result = await callers.AuthenticateAsync(http);
         if (result.Succeeded && CallerIdentities.From(result.Principal) is { } client)
         {
             http.User = result.Principal;
-            return client;
+            var missing = GatewayCallerAuthenticator.MissingScopes(result.Principal);
+            if (!missing.Any())
+            {
+                return client;
+            }
+
+            await callers.Metadata.WriteInsufficientScopeAsync(http, missing);
+            RecordRefusal(http, client, AuditStatus.Forbidden, GatewayErrorCodes.Forbidden, "insufficient_scope: the token lacks " + string.Join(' ', missing));
+            return null;
         }
 
+        var bearer = callers.IsBearer(http);
         var detail = result.Failure is null
-            ? "Authentication required: send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'."
-            : "Invalid API key.";
-        await ApiKeyAuthenticationHandler.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, GatewayErrorCodes.Unauthenticated, detail);
+            ? "Authentication required: send an OAuth access token or an API key in 'Authorization: Bearer', or an API key in 'X-Api-Key'."
+            : bearer ? result.Failure.Message : "Invalid API key.";
+        await callers.Metadata.WriteUnauthorizedAsync(http, detail, bearer && result.Failure is not null);
+        RecordRefusal(http, null, AuditStatus.Unauthenticated, GatewayErrorCodes.Unauthenticated, detail);
+        return null;
+    }
 
-        // The body is not read before authentication, so the method comes from the Mcp-Method header when sent.
+    /// <summary>Audits a request refused at the edge; the body is not read yet, so the method comes from the Mcp-Method header when sent.</summary>
+    private void RecordRefusal(HttpContext http, ClientIdentity? client, string status, int errorCode, string detail)
+    {
         var method = http.Request.Headers[McpProtocol.MethodHeader].ToString();
-        audit.RecordUnauthenticated(
+        audit.RecordEdgeRefusal(
+            client,
             method.Length > 0 ? method : "HTTP " + http.Request.Method,
             http.TraceIdentifier,
             http.Request.Headers[McpProtocol.SessionIdHeader].ToString() is { Length: > 0 } session ? session : null,
+            status,
+            errorCode,
             http.Response.ContentLength ?? 0,
             detail);
-        return null;
     }
 
     /// <summary>DNS-rebinding protection: refuses Host and Origin values outside the allow-lists (HTTP 403).</summary>

@@ -32,6 +32,25 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         }
     }
 
+    [Theory]
+    [InlineData("attacker.example", null)]
+    [InlineData("localhost", "http://attacker.example")]
+    public async Task A_foreign_host_or_origin_is_refused_even_for_an_auditor(string host, string? origin)
+    {
+        using var http = factory.CreateClient(AuditServiceFactory.AuditorKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/audit");
+        request.Headers.Host = host;
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("DNS rebinding", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Search_filters_and_pages_with_an_opaque_cursor()
     {
@@ -107,7 +126,7 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.StartsWith("eventId,timestamp,source,requestId,sessionId,clientId,method,target,backend,decision,status,errorCode,latencyMs,", text, StringComparison.Ordinal);
         Assert.EndsWith(
-            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\",,,,,,\r\n",
+            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,7,session-1,{_client},tools/call,echo,everything,Allowed,ok,,12.5,321,{new string('a', 64)},,\"said \"\"no\"\", twice\nthen left\",,,,,,,\r\n",
             text, StringComparison.Ordinal);
     }
 
@@ -131,7 +150,7 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.EndsWith(
-            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3,,,,,,\r\n",
+            $"{e.EventId},{Iso(e.Timestamp)},proxy/test,'@SUM(A1),'\tx,{_client},tools/call,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,Allowed,ok,-32005,12.5,321,{new string('a', 64)},\"'\rx\",'-2+3,,,,,,,\r\n",
             text, StringComparison.Ordinal);
     }
 

@@ -74,6 +74,7 @@ public abstract class AuditStoreContract : IAsyncLifetime
             Timestamp = SampleEvents.Epoch.AddMilliseconds(123).AddTicks(4560),
             Arguments = "{\"text\":\"héllo, \\\"world\\\"\"}",
             Detail = "circuit open for everything",
+            User = "alice@example.com",
             SessionId = null,
         };
         await Store.AppendAsync([e], default);

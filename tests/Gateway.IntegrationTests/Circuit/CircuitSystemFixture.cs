@@ -124,7 +124,7 @@ public sealed class CircuitSystemFixture : IAsyncLifetime
             return null;
         }
 
-        using var document = await GetJsonAsync(App.CreateHttpClient(proxy), "/health");
+        using var document = await GetJsonAsync(App.CreateAdminClient(proxy), "/health");
         if (document?.RootElement.TryGetProperty("checks", out var checks) != true
             || checks.EnumerateArray().FirstOrDefault(c => c.GetProperty("name").GetString() == "circuit-gate") is not { ValueKind: JsonValueKind.Object } check)
         {

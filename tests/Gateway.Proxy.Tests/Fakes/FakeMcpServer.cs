@@ -44,6 +44,9 @@ internal sealed class FakeMcpServer : IAsyncDisposable
     /// <summary>Every method received, requests and notifications.</summary>
     public ConcurrentQueue<string> Methods { get; } = new();
 
+    /// <summary>The <c>Authorization</c> header of every POST received ("" when none was sent).</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
     public int Initializations => Methods.Count(m => m == "initialize");
 
     public static async Task<FakeMcpServer> StartAsync(string name, string[] tools, int pageSize = 1000)
@@ -75,6 +78,7 @@ internal sealed class FakeMcpServer : IAsyncDisposable
 
     private async Task PostAsync(HttpContext http)
     {
+        Authorizations.Enqueue(http.Request.Headers.Authorization.ToString());
         var message = (await JsonNode.ParseAsync(http.Request.Body))!.AsObject();
         var method = (string?)message["method"];
         var id = message["id"]?.DeepClone();

@@ -24,6 +24,7 @@ public sealed class GatewayConfigReloadTests : IDisposable
         await using var gateway = new GatewayFactory(GatewayFactory.Settings());
         await using var factory = gateway.WithWebHostBuilder(host => host.UseSetting("Gateway:ConfigFile", FilePath));
         using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", "key-1");
         var monitor = factory.Services.GetRequiredService<IOptionsMonitor<GatewayOptions>>();
         Assert.Equal("Healthy", (await ConfigCheckAsync(client)).GetProperty("status").GetString());
 
