@@ -129,6 +129,15 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
     }
 
     [Fact]
+    public async Task Probes_present_the_backends_own_credential()
+    {
+        await WaitForAsync(_monitor, v => Backend(v, "alpha").Healthy == true);
+
+        Assert.NotEmpty(_backend.Authorizations);
+        Assert.All(_backend.Authorizations, header => Assert.Equal("Bearer " + MonitorFactory.ProbeSecret, header));
+    }
+
+    [Fact]
     public async Task A_standby_takes_over_when_the_leader_stops_and_continues_the_sequence()
     {
         await WaitForAsync(_monitor, v => v.Leader);
