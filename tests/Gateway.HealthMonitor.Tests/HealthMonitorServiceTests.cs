@@ -128,6 +128,26 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
         Assert.True(await harness.Published.Any<BackendHealthChanged>(m => m.Context.Message.Backend == "alpha" && !m.Context.Message.Healthy));
     }
 
+    [Theory]
+    [InlineData("attacker.example", null)]
+    [InlineData("localhost", "http://attacker.example")]
+    public async Task An_admin_action_with_a_foreign_host_or_origin_is_refused_and_changes_nothing(string host, string? origin)
+    {
+        using var admin = _monitor.CreateClient(MonitorFactory.AdminKey);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/backends/alpha/isolate");
+        request.Headers.Host = host;
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        using var response = await admin.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("DNS rebinding", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.NotEqual(CircuitState.Isolated, Backend(await WaitForAsync(_monitor, _ => true), "alpha").State);
+    }
+
     [Fact]
     public async Task Probes_present_the_backends_own_credential()
     {
