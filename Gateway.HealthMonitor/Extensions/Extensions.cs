@@ -8,6 +8,7 @@ using Gateway.HealthMonitor.Outcomes;
 using Gateway.HealthMonitor.Probes;
 using Gateway.HealthMonitor.Transitions;
 using Gateway.Authentication;
+using Gateway.Authentication.Upstream;
 using Gateway.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -50,8 +51,11 @@ internal static class Extensions
         builder.Services.AddOptions<HealthMonitorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Each probe carries its own ProbeTimeout (up to 10 min); the client's 100 s default must not cut it short.
-        // Provider probes carry an API key: the client's logs never show a header's value, whatever the log level.
+        // Probes present each backend's own credential, as the proxy's calls do (a backend requiring one would otherwise
+        // fail them); provider probes carry an API key: the client's logs never show a header's value, whatever the level.
+        builder.Services.AddUpstreamCredentials();
         builder.Services.AddHttpClient(ProbeScheduler.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(sp => new CredentialHandler(sp.GetRequiredService<UpstreamCredentials>()))
             .RedactLoggedHeaders(_ => true);
         // A standby forwarding an admin action waits for the leader's commit, which is quick unless Redis is slow.
         builder.Services.AddHttpClient(LeaderForwarder.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));

@@ -1,3 +1,4 @@
+using Gateway.Authentication.Upstream;
 using Gateway.Contracts.Configuration;
 
 namespace Gateway.HealthMonitor.Probes;
@@ -10,7 +11,9 @@ public sealed class HealthPathProbe(IHttpClientFactory httpClientFactory)
         ArgumentNullException.ThrowIfNull(backend);
         var target = new Uri(backend.Url!, backend.HealthPath);
         using var client = httpClientFactory.CreateClient(ProbeScheduler.HttpClientName);
-        using var response = await client.GetAsync(target, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, target);
+        request.Options.Set(UpstreamCredentials.BackendOption, backend.Name);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         return response.IsSuccessStatusCode
             ? ProbeResult.Ok
             : ProbeResult.Failed($"GET {backend.HealthPath} answered {(int)response.StatusCode}");

@@ -1,3 +1,4 @@
+using Gateway.Authentication.Upstream;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -25,12 +26,11 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
     {
         ArgumentNullException.ThrowIfNull(backend);
         using var client = httpClientFactory.CreateClient(ProbeScheduler.HttpClientName);
-        var url = backend.Url!;
         for (var attempt = 0; attempt < 2; attempt++)
         {
             if (!_sessions.TryGetValue(backend.Name, out var session))
             {
-                var initialized = await InitializeAsync(client, url, cancellationToken);
+                var initialized = await InitializeAsync(client, backend, cancellationToken);
                 if (initialized.Session is null)
                 {
                     return initialized.Result;
@@ -39,7 +39,7 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
                 session = _sessions[backend.Name] = initialized.Session;
             }
 
-            var (status, answer) = await PostAsync(client, url, session, """{"jsonrpc":"2.0","id":"health-ping","method":"ping"}""", cancellationToken);
+            var (status, answer) = await PostAsync(client, backend, session, """{"jsonrpc":"2.0","id":"health-ping","method":"ping"}""", cancellationToken);
             if (status == HttpStatusCode.NotFound && session.Id is not null)
             {
                 // The server dropped our session (restart, expiry): start a new one.
@@ -53,7 +53,7 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
         return ProbeResult.Failed("ping: the server keeps rejecting new sessions");
     }
 
-    private static async Task<(ProbeResult Result, Session? Session)> InitializeAsync(HttpClient client, Uri url, CancellationToken cancellationToken)
+    private static async Task<(ProbeResult Result, Session? Session)> InitializeAsync(HttpClient client, BackendOptions backend, CancellationToken cancellationToken)
     {
         var initialize = JsonSerializer.Serialize(new
         {
@@ -67,7 +67,7 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
                 clientInfo = new { name = "gateway-health-monitor", version = "1.0.0" },
             },
         });
-        using var request = Request(url, new Session(null, null), initialize);
+        using var request = Request(backend, new Session(null, null), initialize);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var answer = await ReadAnswerAsync(response, cancellationToken);
         var version = answer is { } doc && doc.RootElement.TryGetProperty("result", out var r)
@@ -82,7 +82,7 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
 
         var sessionId = response.Headers.TryGetValues(SessionHeader, out var values) ? values.FirstOrDefault() : null;
         var session = new Session(sessionId, version);
-        using var notification = Request(url, session, """{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        using var notification = Request(backend, session, """{"jsonrpc":"2.0","method":"notifications/initialized"}""");
         using var acknowledged = await client.SendAsync(notification, cancellationToken);
         return acknowledged.IsSuccessStatusCode
             ? (ProbeResult.Ok, session)
@@ -90,9 +90,9 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
     }
 
     private static async Task<(HttpStatusCode Status, JsonDocument? Answer)> PostAsync(
-        HttpClient client, Uri url, Session session, string body, CancellationToken cancellationToken)
+        HttpClient client, BackendOptions backend, Session session, string body, CancellationToken cancellationToken)
     {
-        using var request = Request(url, session, body);
+        using var request = Request(backend, session, body);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         return (response.StatusCode, await ReadAnswerAsync(response, cancellationToken));
     }
@@ -122,12 +122,14 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
         }
     }
 
-    private static HttpRequestMessage Request(Uri url, Session session, string body)
+    private static HttpRequestMessage Request(BackendOptions backend, Session session, string body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, url)
+        var request = new HttpRequestMessage(HttpMethod.Post, backend.Url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
+        // The probe client serves every backend: this names the one whose credential goes with the request.
+        request.Options.Set(UpstreamCredentials.BackendOption, backend.Name);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         if (session.Id is not null)

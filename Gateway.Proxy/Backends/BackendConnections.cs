@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Gateway.Contracts.Configuration;
-using Gateway.Proxy.Backends.Credentials;
+using Gateway.Authentication.Upstream;
 using Gateway.Proxy.Mcp;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using Gateway.Proxy.Backends;
-using Gateway.Proxy.Backends.Credentials;
+using Gateway.Authentication.Upstream;
 using Gateway.Proxy.Catalog;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Mcp.Http;
@@ -27,9 +27,7 @@ internal static class McpExtensions
         services.AddSingleton<BackendEvents>();
         services.AddSingleton<ChildProcessLauncher>();
         services.AddSingleton<BackendConnections>();
-        services.AddSingleton<UpstreamCredentials>();
-        services.AddSingleton<OAuthTokenSource>();
-        services.AddHttpClient(OAuthTokenSource.HttpClientName);
+        services.AddUpstreamCredentials();
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
         services.AddSingleton<CatalogService>();

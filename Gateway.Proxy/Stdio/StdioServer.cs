@@ -1,3 +1,4 @@
+using Gateway.Authentication.Upstream;
 using Gateway.Proxy.JsonRpc;
 using System.Collections.Concurrent;
 using System.Text;
@@ -46,6 +47,9 @@ internal sealed partial class StdioServer(
         _stdout = Streams?.Output ?? Console.OpenStandardOutput();
         var client = ResolveClient();
         LogServing(logger, client?.ClientId ?? "(none)");
+        // The stdio client is an API key (or anonymous), never a user with a token: a backend that acts on a user's
+        // behalf refuses its calls, as it does API-key calls over HTTP. Every call below runs in this context.
+        CallingUser.Set(null);
         using var reader = new StreamReader(input, new UTF8Encoding(false));
         try
         {

@@ -130,6 +130,35 @@ public sealed class HealthMonitorServiceTests(GarnetServer garnet) : IClassFixtu
         Assert.True(await harness.Published.Any<BackendHealthChanged>(m => m.Context.Message.Backend == "alpha" && !m.Context.Message.Healthy));
     }
 
+    [Theory]
+    [InlineData("attacker.example", null)]
+    [InlineData("localhost", "http://attacker.example")]
+    public async Task An_admin_action_with_a_foreign_host_or_origin_is_refused_and_changes_nothing(string host, string? origin)
+    {
+        using var admin = _monitor.CreateClient(MonitorFactory.AdminKey);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/backends/alpha/isolate");
+        request.Headers.Host = host;
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        using var response = await admin.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("DNS rebinding", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.NotEqual(CircuitState.Isolated, Backend(await WaitForAsync(_monitor, _ => true), "alpha").State);
+    }
+
+    [Fact]
+    public async Task Probes_present_the_backends_own_credential()
+    {
+        await WaitForAsync(_monitor, v => Backend(v, "alpha").Healthy == true);
+
+        Assert.NotEmpty(_backend.Authorizations);
+        Assert.All(_backend.Authorizations, header => Assert.Equal("Bearer " + MonitorFactory.ProbeSecret, header));
+    }
+
     [Fact]
     public async Task A_provider_is_probed_with_its_key_listed_with_its_probe_state_and_opened_while_it_answers_503()
     {

@@ -49,6 +49,9 @@ public sealed class FaultInjectingMcpServer : IAsyncDisposable
     /// <summary>Requests received so far, failed or not.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>The <c>Authorization</c> header of every request ("" when none was sent).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Authorizations { get; } = new();
+
     /// <summary><c>initialize</c> requests answered.</summary>
     public int Initializes => Volatile.Read(ref _initializes);
 
@@ -81,6 +84,7 @@ public sealed class FaultInjectingMcpServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        Authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
         using var request = await JsonDocument.ParseAsync(context.Request.Body);
         var method = request.RootElement.GetProperty("method").GetString();
         if (method == "tools/call")

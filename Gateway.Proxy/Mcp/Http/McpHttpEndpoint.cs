@@ -8,7 +8,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
-using Gateway.Proxy.Backends.Credentials;
+using Gateway.Authentication.Upstream;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;
 using Microsoft.Extensions.Options;

@@ -19,6 +19,9 @@ public sealed class MonitorFactory(string redis, string keyPrefix, string instan
     public const string AuditorKey = "auditor-key";
     public const string AgentKey = "agent-key";
 
+    /// <summary>Backend alpha's own credential (a static header), which probes must present.</summary>
+    public const string ProbeSecret = "alpha-probe-secret";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         var settings = new Dictionary<string, string>
@@ -36,6 +39,9 @@ public sealed class MonitorFactory(string redis, string keyPrefix, string instan
             ["Gateway:CircuitBreaker:BreakDuration"] = "00:00:00.500",
             ["Gateway:Backends:0:Name"] = "alpha",
             ["Gateway:Backends:0:Url"] = backendUrl.ToString(),
+            ["Gateway:Backends:0:Credential:Kind"] = "Header",
+            ["Gateway:Backends:0:Credential:SecretSetting"] = "Credentials:alpha",
+            ["Credentials:alpha"] = ProbeSecret,
             ["Gateway:Backends:1:Name"] = "local",
             ["Gateway:Backends:1:Transport"] = "Stdio",
             ["Gateway:Backends:1:Command"] = "true",

@@ -1,13 +1,13 @@
-namespace Gateway.Proxy.Backends.Credentials;
+namespace Gateway.Authentication.Upstream;
 
 /// <summary>
 /// Who a backend request is made for, where a backend's credential is an RFC 8693 token exchange on the user's behalf:
 /// inside a client's request, that user's access token (or none, for an API key: such a call is refused); outside any
-/// request (catalog discovery, health), no caller, and the gateway uses its own client credentials. Set by the MCP
-/// endpoint only when such a backend is configured; read only by <see cref="UpstreamCredentials"/>, which exchanges the
+/// request (catalog discovery, health), no caller, and the gateway uses its own client credentials. Set by the proxy's
+/// endpoints only when such a backend is configured; read only by <see cref="UpstreamCredentials"/>, which exchanges the
 /// token and never forwards it.
 /// </summary>
-internal static class CallingUser
+public static class CallingUser
 {
     private static readonly AsyncLocal<Caller?> s_caller = new();
 
@@ -17,7 +17,7 @@ internal static class CallingUser
     public static void Set(string? token) => s_caller.Value = new Caller(token);
 
     /// <param name="Token">The user's access token; null for an API-key caller.</param>
-    internal sealed record Caller(string? Token)
+    public sealed record Caller(string? Token)
     {
         // Never printed with the token.
         public override string ToString() => Token is null ? "caller without a token" : "caller with a token";

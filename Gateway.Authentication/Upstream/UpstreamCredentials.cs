@@ -1,15 +1,20 @@
 using Gateway.Contracts.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Proxy.Backends.Credentials;
+namespace Gateway.Authentication.Upstream;
 
 /// <summary>
 /// The header each backend gets instead of anything the client sent: a static secret read from configuration, or an
 /// access token the gateway obtains for itself (<see cref="OAuthTokenSource"/>). The secret's configuration key is in
 /// the gateway configuration, never the secret, so it cannot end up in health output, audit or logs of the options.
+/// Used for the proxy's calls and the health monitor's probes alike.
 /// </summary>
-internal sealed class UpstreamCredentials(IOptionsMonitor<GatewayOptions> options, IConfiguration configuration, OAuthTokenSource tokens)
+public sealed class UpstreamCredentials(IOptionsMonitor<GatewayOptions> options, IConfiguration configuration, OAuthTokenSource tokens)
 {
+    /// <summary>Request option naming the backend a request is for, where one client serves several (the monitor's probes).</summary>
+    public static readonly HttpRequestOptionsKey<string> BackendOption = new("Gateway.Backend");
+
     /// <summary>The (header, value) for <paramref name="backend"/>'s next request, or null when it has no credential.</summary>
     public async ValueTask<(string Header, string Value)?> GetAsync(string backend, CancellationToken cancellationToken)
     {

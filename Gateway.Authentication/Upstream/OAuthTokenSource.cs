@@ -2,15 +2,16 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using Gateway.Contracts.Configuration;
+using Microsoft.Extensions.Logging;
 
-namespace Gateway.Proxy.Backends.Credentials;
+namespace Gateway.Authentication.Upstream;
 
 /// <summary>
 /// Access tokens the gateway obtains with the OAuth client credentials grant, or by exchanging a user's token
 /// (RFC 8693), one per (token endpoint, client, scopes, resource, user token), cached until <see cref="BackendCredentialOptions.RefreshBeforeExpiry"/> before they
 /// expire; concurrent callers wait for one request rather than each asking.
 /// </summary>
-internal sealed partial class OAuthTokenSource(IHttpClientFactory clients, TimeProvider time, ILogger<OAuthTokenSource> logger)
+public sealed partial class OAuthTokenSource(IHttpClientFactory clients, TimeProvider time, ILogger<OAuthTokenSource> logger)
 {
     public const string HttpClientName = "gateway-credentials";
 
