@@ -11,7 +11,8 @@ namespace Gateway.HealthMonitor.Probes;
 /// <summary>
 /// Probes an MCP server over Streamable HTTP with a JSON-RPC <c>ping</c>. The first probe initializes a session
 /// (<c>initialize</c>, then <c>notifications/initialized</c>); later probes reuse its <c>Mcp-Session-Id</c> and
-/// negotiated <c>MCP-Protocol-Version</c>, and initialize again when the server forgets the session (404).
+/// negotiated <c>MCP-Protocol-Version</c>, and initialize again when the server forgets the session (404, or 400 from
+/// servers built on the TypeScript SDK).
 /// Answers may come as JSON or as a server-sent event stream.
 /// </summary>
 public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
@@ -40,9 +41,10 @@ public sealed class McpPingProbe(IHttpClientFactory httpClientFactory)
             }
 
             var (status, answer) = await PostAsync(client, backend, session, """{"jsonrpc":"2.0","id":"health-ping","method":"ping"}""", cancellationToken);
-            if (status == HttpStatusCode.NotFound && session.Id is not null)
+            if (status is HttpStatusCode.NotFound or HttpStatusCode.BadRequest && session.Id is not null)
             {
-                // The server dropped our session (restart, expiry): start a new one.
+                // The server dropped our session (restart, expiry): start a new one. The specification says 404; the
+                // TypeScript SDK's servers answer a session id they do not know with 400.
                 _sessions.TryRemove(backend.Name, out _);
                 continue;
             }
