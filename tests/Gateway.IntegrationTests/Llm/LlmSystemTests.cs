@@ -150,7 +150,8 @@ public sealed class LlmSystemTests(CircuitSystemFixture system) : IAsyncLifetime
         var states = new List<string?>();
         foreach (var proxy in CircuitSystemFixture.Proxies)
         {
-            using var http = system.App.CreateHttpClient(proxy);
+            // /health names its checks only to authenticated callers.
+            using var http = system.App.CreateAdminClient(proxy);
             using var health = JsonDocument.Parse(await http.GetStringAsync(new Uri("/health", UriKind.Relative)));
             var gate = health.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "circuit-gate");
             states.Add(gate.GetProperty("data").GetProperty("backends").TryGetProperty(provider, out var state) ? state.GetString() : null);
