@@ -3,13 +3,14 @@
 #   - time from `dotnet run --project Gateway.AppHost --no-build` to every service answering /health with 200 (the
 #     proxy waits for Garnet, RabbitMQ, the audit service and the demo backend, so that is every resource healthy);
 #   - once idle, the resident memory of the AppHost, DCP and the dashboard, and of everything the run started.
-# Usage: bench/apphost/startup.sh [runs=3]   Writes bench/results/apphost-startup.md.
+# Usage: bench/apphost/startup.sh RUNS MARKDOWN JSON   (bench/run's startup scenario runs it and adds the machine).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-RUNS="${1:-3}"
+RUNS="${1:?runs}"
+OUT="${2:?markdown file}"
+JSON="${3:?json file}"
 IDLE_SECONDS=15
-OUT="$ROOT/bench/results/apphost-startup.md"
 
 dotnet build Gateway.AppHost --nologo -v q >/dev/null
 
@@ -47,21 +48,15 @@ done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 {
-  echo "# AppHost start-up and idle memory (Aspire 13.6)"
-  echo
-  echo "Recorded by \`bench/apphost/startup.sh $RUNS\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
-  echo
-  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem/ {print $2}') GiB,"
-  echo "$(. /etc/os-release; echo "$PRETTY_NAME"), .NET SDK $(dotnet --version). Load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo
   echo "| run | start → every service healthy (s) | AppHost + DCP + dashboard RSS (MB) | everything the run started, RSS (MB) |"
   echo "| --- | --- | --- | --- |"
   for i in "${!startup[@]}"; do
     echo "| $((i + 1)) | ${startup[$i]} | ${platform_rss[$i]} | ${total_rss[$i]} |"
   done
   echo
-  echo "Median start: $(median "${startup[@]}") s (target ≤ 20 s). The home-made orchestrator this replaced took a median"
-  echo "11.7 s on the same kind of machine (86 MB AppHost RSS); it started services as \`dotnet <dll>\`, where DCP runs"
-  echo "each project under a \`dotnet run --no-build\` wrapper and also starts the dashboard."
+  echo "Median start: $(median "${startup[@]}") s (target ≤ 20 s). DCP runs each project under a \`dotnet run --no-build\`"
+  echo "wrapper and also starts the dashboard."
 } >"$OUT"
-cat "$OUT"
+jq -n --argjson startup "[$(IFS=,; echo "${startup[*]}")]" --argjson platform "[$(IFS=,; echo "${platform_rss[*]}")]" \
+  --argjson total "[$(IFS=,; echo "${total_rss[*]}")]" --arg median "$(median "${startup[@]}")" \
+  '{startSeconds: $startup, medianStartSeconds: ($median | tonumber), appHostDcpDashboardRssMb: $platform, everythingRssMb: $total}' >"$JSON"
