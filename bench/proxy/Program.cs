@@ -57,12 +57,13 @@ try
     }
 
     var slices = await Sweep.RunAsync(clients, arguments);
+    var allocations = await Sweep.SampleAllocationsAsync(clients, arguments);
     foreach (var (_, client) in clients)
     {
         client.Dispose();
     }
 
-    var report = new Report(arguments, targets, slices, wakeUps);
+    var report = new Report(arguments, targets, slices, allocations, wakeUps);
     await File.WriteAllTextAsync(arguments.Json, report.ToJson());
     await File.WriteAllTextAsync(arguments.Markdown, report.ToMarkdown());
     if (arguments.Plot is { } plot)

@@ -15,13 +15,19 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
 
     private readonly Process _process;
 
-    private ProxyProcess(Process process, Uri url)
+    private ProxyProcess(Process process, Uri url, bool isDotnet)
     {
         _process = process;
         Url = url;
+        IsDotnet = isDotnet;
     }
 
     public Uri Url { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>Whether the proxy is a .NET app (so its allocations can be sampled over its diagnostics socket).</summary>
+    public bool IsDotnet { get; }
 
     public long PeakWorkingSet { get; private set; }
 
@@ -101,7 +107,7 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
             $"{start.FileName} exited with code {process.ExitCode} before listening: {string.Join(" | ", errors)}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ProxyProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        return new ProxyProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)), isDll);
     }
 
     /// <summary>User plus kernel CPU time the process has used so far (<c>utime</c> + <c>stime</c> of <c>/proc/PID/stat</c>).</summary>

@@ -17,7 +17,8 @@ internal sealed record TargetSummary(
     double? PeakWorkingSetMegabytes);
 
 /// <summary>The scenario's results: the summary table, every slice's raw percentiles, and a gnuplot script of the curves.</summary>
-internal sealed class Report(ToolsCallArguments arguments, IReadOnlyList<Target> targets, IReadOnlyList<Slice> slices, WakeUpLateness wakeUps)
+internal sealed class Report(ToolsCallArguments arguments, IReadOnlyList<Target> targets, IReadOnlyList<Slice> slices,
+    IReadOnlyList<Allocations> allocations, WakeUpLateness wakeUps)
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -39,6 +40,7 @@ internal sealed class Report(ToolsCallArguments arguments, IReadOnlyList<Target>
         wakeUpLatenessMicroseconds = wakeUps,
         targets = targets.Select(t => new { name = t.Name, description = t.Description }),
         summary = Summaries,
+        allocations,
         slices,
     }, s_json);
 
@@ -64,6 +66,17 @@ internal sealed class Report(ToolsCallArguments arguments, IReadOnlyList<Target>
             if (Ratios("gateway", reference) is { } line)
             {
                 text.AppendLine(line);
+            }
+        }
+
+        if (allocations.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(C, $"Bytes allocated per call (one more slice at {arguments.ReferenceRate} calls/s, GC AllocationTick samples, about 100 KB each; top types):");
+            text.AppendLine();
+            foreach (var a in allocations)
+            {
+                text.AppendLine(C, $"- **{a.Target}**: {a.BytesPerCall:0} B/call over {a.Calls} calls; {string.Join(", ", a.TopTypesBytesPerCall.Select(t => $"`{t.Key}` {t.Value:0}"))}");
             }
         }
 

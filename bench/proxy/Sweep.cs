@@ -70,4 +70,34 @@ internal static class Sweep
 
         return slices;
     }
+
+    /// <summary>
+    /// Bytes each .NET proxy allocates per call, by type, over one more slice at the reference rate (not counted in
+    /// the latency figures: the EventPipe session costs the proxy a little).
+    /// </summary>
+    public static async Task<List<Allocations>> SampleAllocationsAsync(IReadOnlyList<(Target Target, McpTarget Client)> targets, ToolsCallArguments arguments)
+    {
+        var sampled = new List<Allocations>();
+        foreach (var (target, client) in targets)
+        {
+            if (target.Proxy is not { IsDotnet: true } proxy)
+            {
+                continue;
+            }
+
+            long calls = 0;
+            var bytes = await AllocationSampler.SampleAsync(proxy.Pid, async () =>
+                calls = (await LoadGenerator.FixedRateAsync(client, arguments.ReferenceRate, arguments.Slice)).Latency.TotalCount);
+            var total = bytes.Values.Sum();
+            var byType = bytes.OrderByDescending(b => b.Value).Take(15)
+                .ToDictionary(b => b.Key, b => b.Value / (double)calls, StringComparer.Ordinal);
+            sampled.Add(new Allocations(target.Name, calls, total / (double)calls, byType));
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} allocations {target.Name,-10} {total / (double)calls:0} B/call");
+        }
+
+        return sampled;
+    }
 }
+
+/// <summary>Bytes allocated per call by a .NET proxy, in all and for the types with the most (sampled, see <see cref="AllocationSampler"/>).</summary>
+internal sealed record Allocations(string Target, long Calls, double BytesPerCall, IReadOnlyDictionary<string, double> TopTypesBytesPerCall);
