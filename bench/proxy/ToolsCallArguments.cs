@@ -4,7 +4,7 @@ namespace Gateway.Bench.Proxy;
 
 /// <summary>
 /// <c>--gateway DLL [--yarp DLL] [--floor DLL] [--nginx SCRIPT] [--infrastructure full|standalone] [--rates 250,500,…]
-/// [--seconds 5] [--warm-up 10] [--rounds 2] [--reference-rate 1000] [--pin CPUS] [--label shared] --json FILE
+/// [--seconds 4] [--warm-up 10] [--rounds 2] [--reference-rate 1000] [--pin CPUS] [--label shared] --json FILE
 /// --markdown FILE [--plot FILE.gp]</c>. A proxy left out is not measured.
 /// </summary>
 internal sealed record ToolsCallArguments(
@@ -56,7 +56,7 @@ internal sealed record ToolsCallArguments(
             programs,
             infrastructure == "full",
             rates,
-            TimeSpan.FromSeconds(Number("seconds", 5)),
+            TimeSpan.FromSeconds(Number("seconds", 4)),
             // Long enough for tiered compilation to finish rejitting the hot path on 2 busy cores: after 3 s the
             // gateway was still compiling (a third of its CPU in the JIT), which a long-running proxy does once.
             TimeSpan.FromSeconds(Number("warm-up", 10)),
