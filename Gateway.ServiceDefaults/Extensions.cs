@@ -57,9 +57,22 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// Logs, metrics and traces to the OTLP endpoint the orchestrator names (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>; the
+    /// AppHost points it at the dashboard). Without one nothing is set up: a tracer provider with no exporter still
+    /// samples every request in and every backend call out (two recorded activities, their tags and a diagnostic
+    /// listener per call) and a meter provider still records every request, work that nobody reads. Trace context
+    /// still flows without it: ASP.NET Core starts the request's activity from an incoming <c>traceparent</c> while
+    /// logging is on, and HttpClient passes the current one on.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -76,20 +89,8 @@ public static class Extensions
                 .AddSource(MassTransitTelemetryName, GatewayTelemetryPrefix + "*")
                 // Orchestrators probe these every few seconds; traced, they would drown the real calls.
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsHealthRequest(context.Request.Path) && !IsDashboardFeedRead(context.Request))
-                .AddHttpClientInstrumentation());
-
-        builder.AddOpenTelemetryExporters();
-        return builder;
-    }
-
-    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder)
-        where TBuilder : IHostApplicationBuilder
-    {
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
-
+                .AddHttpClientInstrumentation())
+            .UseOtlpExporter();
         return builder;
     }
 

@@ -156,14 +156,15 @@ internal sealed partial class HttpBackendConnection : BackendConnection
 
     private void AddSessionHeaders(HttpRequestMessage request)
     {
+        // Unparsed, like the constant headers: the backend gave the session id, the version is one of ours.
         if (_sessionId is { } sessionId)
         {
-            request.Headers.Add(McpProtocol.SessionIdHeader, sessionId);
+            request.Headers.TryAddWithoutValidation(McpProtocol.SessionIdHeader, sessionId);
         }
 
         if (ProtocolVersion is { } version)
         {
-            request.Headers.Add(McpProtocol.ProtocolVersionHeader, version);
+            request.Headers.TryAddWithoutValidation(McpProtocol.ProtocolVersionHeader, version);
         }
     }
 

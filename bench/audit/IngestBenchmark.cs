@@ -66,6 +66,30 @@ internal static class IngestBenchmark
             Console.WriteLine($"| CPU, {measured[i].Name} | {cpu.TotalSeconds:N2} s, {cpu.TotalMicroseconds / total:N1} µs per event |");
         }
 
+        if (args.Values.TryGetValue("json", out var json))
+        {
+            // The same figures for bench/run's results file.
+            await File.WriteAllTextAsync(json, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                events = total,
+                warmup,
+                eventsPerMessage = batchSize,
+                offeredPerSecond = rate,
+                publishedPerSecond = run.PublishRate,
+                stored = run.Stored,
+                ingestPerSecond = run.IngestRate,
+                timeToCommittedMilliseconds = new
+                {
+                    p50 = Percentiles.Of(latencies, 50),
+                    p95 = Percentiles.Of(latencies, 95),
+                    p99 = Percentiles.Of(latencies, 99),
+                    max = latencies[^1],
+                    samples = latencies.Count,
+                },
+                cpuMicrosecondsPerEvent = measured.Select((p, i) => new { process = p.Name, value = (cpuAfter[i] - cpuBefore[i]).TotalMicroseconds / total }),
+            }));
+        }
+
         return run.Stored == total ? 0 : 1;
     }
 

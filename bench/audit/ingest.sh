@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end audit ingest on the Release build, in one line:
-#   bench/audit/ingest.sh sqlite|postgres [events] [rate] [events-per-message]
+#   bench/audit/ingest.sh sqlite|postgres [events] [rate] [events-per-message] [more Gateway.Bench.Audit ingest options]
 # Starts RabbitMQ and the audit database from the AppHost's model (free ports, a temporary run folder), runs the audit service's
 # Release DLL itself (so its PID, hence its CPU, is known), runs Gateway.Bench.Audit ingest against both, and stops
 # everything. Defaults: 300,000 events after a 100,000-event warm-up, offered at 20,000 events/s, 200 per message (the proxy default).
 set -euo pipefail
-engine=${1:?usage: bench/audit/ingest.sh sqlite|postgres [events] [rate] [events-per-message]}
+engine=${1:?usage: bench/audit/ingest.sh sqlite|postgres [events] [rate] [events-per-message] [ingest options, e.g. --warmup N --json FILE]}
 events=${2:-300000}
 rate=${3:-20000}
 batch=${4:-200}
+shift $(($# < 4 ? $# : 4))
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
@@ -48,5 +49,5 @@ for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/alive" > /dev/null && br
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(uptime | sed 's/.*load/load/'); $(nproc) cores; engine: $engine"
 dotnet bench/audit/bin/Release/net10.0/Gateway.Bench.Audit.dll ingest --messaging "$amqp" --auditdb "$auditdb" \
-  --events "$events" --rate "$rate" --batch "$batch" --service-pid "$service" --broker-pid "$broker" "${db_args[@]}"
+  --events "$events" --rate "$rate" --batch "$batch" --service-pid "$service" --broker-pid "$broker" "${db_args[@]}" "$@"
 echo "after: $(uptime | sed 's/.*load/load/')"

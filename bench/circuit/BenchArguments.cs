@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace Gateway.Bench.Circuit;
 
-/// <summary><c>[--cycles 200] [--runs 5] [--one-sided-runs 3] [--rate 100] [--window 3] [--output file.md]</c>.</summary>
-internal sealed record BenchArguments(int Cycles, int Runs, int OneSidedRuns, int Rate, TimeSpan Window, string? Output)
+/// <summary><c>[--cycles 200] [--runs 5] [--one-sided-runs 3] [--rate 100] [--window 3] [--output file.md] [--json file.json]</c>.</summary>
+internal sealed record BenchArguments(int Cycles, int Runs, int OneSidedRuns, int Rate, TimeSpan Window, string? Output, string? Json)
 {
     public static BenchArguments Parse(string[] args)
     {
@@ -24,6 +24,7 @@ internal sealed record BenchArguments(int Cycles, int Runs, int OneSidedRuns, in
             Int("one-sided-runs", 3),
             Int("rate", 100),
             TimeSpan.FromSeconds(double.Parse(values.GetValueOrDefault("window", "3"), CultureInfo.InvariantCulture)),
-            values.GetValueOrDefault("output"));
+            values.GetValueOrDefault("output"),
+            values.GetValueOrDefault("json"));
     }
 }

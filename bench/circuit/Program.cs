@@ -4,7 +4,7 @@ using Gateway.Bench.Circuit;
 //   1. monitor decision -> every proxy replica gating on it (target p99 < 50 ms);
 //   2. backend starts failing -> every replica fast-failing with -32007 (target < 2 s).
 // Build once: dotnet build bench/circuit -c Release
-// Run:        dotnet bench/circuit/bin/Release/net10.0/CircuitPropagation.dll [--cycles 200] [--runs 5] [--one-sided-runs 3] [--rate 100] [--window 3] [--output bench/results/circuit-propagation.md]
+// Run:        dotnet bench/circuit/bin/Release/net10.0/CircuitPropagation.dll [--cycles 200] [--runs 5] [--one-sided-runs 3] [--rate 100] [--window 3] [--output file.md] [--json file.json]
 var arguments = BenchArguments.Parse(args);
 var command = "dotnet bench/circuit/bin/Release/net10.0/CircuitPropagation.dll " + string.Join(' ', args);
 var report = new Report(command.TrimEnd(), Report.LoadAverage(), arguments);
@@ -19,6 +19,16 @@ await using (var system = await BenchSystem.StartAsync())
     report.AddPropagation(propagation);
     report.AddFastFail(fastFail.Runs, arguments.Rate);
     report.AddOneSided(fastFail.OneSidedRuns);
+    if (arguments.Json is { } json)
+    {
+        // Every sample, for bench/run's results file.
+        await File.WriteAllTextAsync(json, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            propagationMilliseconds = propagation,
+            fastFailRuns = fastFail.Runs,
+            oneSidedRuns = fastFail.OneSidedRuns,
+        }));
+    }
 }
 
 var text = report.ToString();

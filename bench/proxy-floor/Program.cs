@@ -2,8 +2,8 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 // The least an ASP.NET Core HTTP proxy can do per call: Kestrel in, HttpClient out, the body copied both ways and the
-// session header relayed; no parsing, no checks, no audit. bench/proxy runs it in the gateway's place (same command,
-// this dll instead of Gateway.Proxy.dll) to measure what the machine itself charges for one more HTTP hop.
+// session header relayed; no parsing, no checks, no audit. bench/run's tools-call scenario runs it beside the gateway
+// to measure what the machine itself charges for one more .NET HTTP hop.
 // Socket I/O runs inline, as in the gateway (Gateway.Proxy/Extensions/InlineIoExtensions.cs).
 Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 var builder = WebApplication.CreateSlimBuilder(args);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # nginx as a plain reverse proxy in the gateway's place: the reference point for what an HTTP hop costs on this
-# machine when the proxy is written in C and event-driven. bench/proxy starts it like the gateway (the backend's URL
+# machine when the proxy is written in C and event-driven. bench/run (tools-call) starts it like the gateway (the backend's URL
 # in Gateway__Backends__0__Url, "Now listening on: <url>" expected on stdout) and measures it the same way; the
 # request path (/mcp) is passed on unchanged.
 # One process (master_process off, one worker), so the bench's CPU and working-set figures are nginx's own. Its config

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HdrHistogram;
 
 namespace Gateway.Bench.Proxy;
 
@@ -58,13 +59,14 @@ internal sealed class McpTarget : IDisposable
     }
 }
 
-internal sealed record Percentiles(double P50, double P90, double P99, double P999, double Max, int Count, int Errors);
-
 /// <summary>Wake-up lateness in microseconds; <paramref name="OverHalfMillisecondPerThousand"/>: wake-ups more than 0.5 ms late per 1,000.</summary>
 internal sealed record WakeUpLateness(double P50, double P99, double Max, double OverHalfMillisecondPerThousand);
 
 internal static class LoadGenerator
 {
+    /// <summary>Latencies are recorded in microseconds, from 1 µs to a minute, to three significant digits.</summary>
+    private const long HighestMicroseconds = 60_000_000;
+
     public static async Task WarmUpAsync(McpTarget target, TimeSpan duration)
     {
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -79,14 +81,15 @@ internal static class LoadGenerator
     }
 
     /// <summary>
-    /// Open loop: call i is scheduled at start + i/rate and its latency counts from that scheduled time, so a stall
-    /// shows in every call it delayed (corrected for coordinated omission). A dedicated thread sleeps until each
-    /// call is due (<see cref="PreciseSchedule"/>) and starts it there, so calls leave on time, one by one.
+    /// Open model: call i is scheduled at start + i/rate whatever the earlier calls do, and its latency counts from
+    /// that scheduled time, so a stall shows in every call it delayed (corrected for coordinated omission). A
+    /// dedicated thread sleeps until each call is due (<see cref="PreciseSchedule"/>) and starts it there, so calls
+    /// leave on time, one by one. Latencies go into an HdrHistogram after the run (none is recorded concurrently).
     /// </summary>
-    public static async Task<Percentiles> FixedRateAsync(McpTarget target, int rate, TimeSpan duration, Action? sample)
+    public static async Task<(LongHistogram Latency, int Errors, double Seconds)> FixedRateAsync(McpTarget target, int rate, TimeSpan duration)
     {
-        var total = (int)(rate * duration.TotalSeconds);
-        var latencies = new double[total];
+        var total = Math.Max(1, (int)(rate * duration.TotalSeconds));
+        var latencies = new long[total];
         var errors = 0;
         var calls = new Task[total];
         var ticksPerCall = Stopwatch.Frequency / (double)rate;
@@ -102,9 +105,10 @@ internal static class LoadGenerator
                 Interlocked.Increment(ref errors);
             }
 
-            latencies[index] = (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / Stopwatch.Frequency;
+            latencies[index] = (Stopwatch.GetTimestamp() - scheduled) * 1_000_000 / Stopwatch.Frequency;
         }
 
+        var begin = Stopwatch.GetTimestamp();
         var pacer = new Thread(() =>
         {
             PreciseSchedule.UseFineTimerSlack();
@@ -113,12 +117,6 @@ internal static class LoadGenerator
             {
                 var scheduled = start + (long)(i * ticksPerCall);
                 PreciseSchedule.SleepUntil(scheduled);
-                if (i % rate == 0 && sample is not null)
-                {
-                    // Off this thread: reading another process's working set takes longer than a call's spacing.
-                    ThreadPool.QueueUserWorkItem(_ => sample());
-                }
-
                 // Started here, not queued to the pool: the request is written before this thread sleeps again.
                 calls[i] = CallAsync(i, scheduled);
             }
@@ -127,10 +125,14 @@ internal static class LoadGenerator
         pacer.Start();
         await Task.Run(pacer.Join);
         await Task.WhenAll(calls);
-        sample?.Invoke();
-        Array.Sort(latencies);
-        double At(double q) => latencies[Math.Min(total - 1, (int)(q * total))];
-        return new Percentiles(At(0.50), At(0.90), At(0.99), At(0.999), latencies[^1], total, errors);
+        var seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
+        var histogram = new LongHistogram(HighestMicroseconds, 3);
+        foreach (var latency in latencies)
+        {
+            histogram.RecordValue(Math.Clamp(latency, 1, HighestMicroseconds));
+        }
+
+        return (histogram, errors, seconds);
     }
 
     /// <summary>
@@ -159,22 +161,5 @@ internal static class LoadGenerator
         Array.Sort(lateness);
         return new WakeUpLateness(lateness[total / 2], lateness[(int)(0.99 * total)], lateness[^1],
             lateness.Count(l => l > 500) * 1000.0 / total);
-    }
-
-    /// <summary>Closed loop with <paramref name="concurrency"/> callers: completed calls per second.</summary>
-    public static async Task<double> MaxThroughputAsync(McpTarget target, int concurrency, TimeSpan duration)
-    {
-        var completed = 0L;
-        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var start = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
-        {
-            while (Stopwatch.GetTimestamp() < end)
-            {
-                await target.CallAsync();
-                Interlocked.Increment(ref completed);
-            }
-        }));
-        return completed / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 }

@@ -1,78 +1,85 @@
-using Gateway.Testing.Aspire;
 using Gateway.Bench.Proxy;
+using Gateway.Testing.Aspire;
 
-// Added latency of tools/call through the gateway versus calling the backend directly, at a fixed rate with
-// latency measured from each call's scheduled start (no coordinated omission), then maximum throughput.
-// Usage: dotnet run -c Release -- <path to Gateway.Proxy.dll> [rate=1000] [seconds=20] [concurrency=32] [warm-up seconds=10] [full|standalone]
-// full (default): the gateway uses Garnet (shared rate limits: token leases fetched with a Lua script) and RabbitMQ (audit events),
-// started here through the AppHost model, as in production. standalone: neither (per-replica limits, audit on disk).
-var proxyDll = args.Length > 0 ? Path.GetFullPath(args[0]) : throw new ArgumentException("path to Gateway.Proxy.dll required");
-var rate = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
-var seconds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20;
-var concurrency = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 32;
-
-// Long enough for tiered compilation to finish rejitting the hot path on 2 busy cores: after 3 s the gateway was
-// still compiling (a third of its CPU in the JIT), which a long-running gateway does once, not per call.
-var warmUp = TimeSpan.FromSeconds(args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 10);
-
-var mode = args.Length > 5 ? args[5] : "full";
-if (mode is not ("full" or "standalone"))
-{
-    throw new ArgumentException("mode must be full or standalone");
-}
-
-var spill = Directory.CreateTempSubdirectory("proxy-bench-spill-");
+// The tools-call scenario of bench/run: tools/call direct to the backend and through every proxy given (the gateway,
+// YARP, the bare Kestrel + HttpClient forwarder, nginx), each its own process in front of the same in-process MCP
+// backend, at fixed offered rates (open model), interleaved. Arguments: ToolsCallArguments; bench/run passes them.
+var arguments = ToolsCallArguments.Parse(args);
+var spill = Directory.CreateTempSubdirectory("tools-call-spill-");
 GatewayTestApp? infrastructure = null;
+var proxies = new List<ProxyProcess>();
 try
 {
     var connectionStrings = new Dictionary<string, string>(StringComparer.Ordinal);
-    if (mode == "full")
+    if (arguments.Infrastructure && arguments.Programs.ContainsKey("gateway"))
     {
-        // The AppHost's Garnet and RabbitMQ alone, through Aspire's test builder.
+        // The AppHost's Garnet and RabbitMQ alone, through Aspire's test builder: the gateway runs as in production.
+        Console.Error.WriteLine("starting Garnet and RabbitMQ (AppHost model)...");
         infrastructure = await (await GatewayAppBuilder.CreateAsync()).Only("redis", "messaging").StartAsync();
         connectionStrings["ConnectionStrings__redis"] = (await infrastructure.GetConnectionStringAsync("redis"))!;
         connectionStrings["ConnectionStrings__messaging"] = (await infrastructure.GetConnectionStringAsync("messaging"))!;
     }
 
     await using var backend = await FastBackend.StartAsync();
-    await using var gateway = await GatewayProcess.StartAsync(proxyDll, backend.Url, spill.FullName, connectionStrings);
-    var report = new Report(rate, seconds, concurrency);
-    Progress("machine", "wake-up lateness");
-    var wakeUps = LoadGenerator.MeasureWakeUpLateness(TimeSpan.FromSeconds(5));
-    report.Add("machine-wake-up-lateness-p50-us", wakeUps.P50);
-    report.Add("machine-wake-up-lateness-p99-us", wakeUps.P99);
-    report.Add("machine-wake-up-lateness-max-us", wakeUps.Max);
-    report.Add("machine-wake-ups-over-0.5-ms-late-per-1000", wakeUps.OverHalfMillisecondPerThousand);
-
-    foreach (var (name, url) in new[] { ("direct", backend.Url), ("gateway", gateway.Url) })
+    var targets = new List<Target> { new("direct", "the backend itself, no proxy", backend.Url, null) };
+    var descriptions = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        using var target = await McpTarget.ConnectAsync(url);
-        Progress(name, "warm-up");
-        await LoadGenerator.WarmUpAsync(target, warmUp);
-        Progress(name, "fixed rate");
-        var cpuBefore = gateway.CpuTime;
-        var (gcBefore, pauseBefore) = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
-        var fixedRate = await LoadGenerator.FixedRateAsync(target, rate, TimeSpan.FromSeconds(seconds),
-            name == "gateway" ? gateway.SampleWorkingSet : null);
-        Console.Error.WriteLine($"bench process during {name} fixed rate: {GC.CollectionCount(0) - gcBefore} GCs, {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:0.0} ms paused, server GC {System.Runtime.GCSettings.IsServerGC}");
-        if (name == "gateway")
+        ["gateway"] = arguments.Infrastructure ? "Gateway.Proxy, full pipeline, Garnet rate limits, audit to RabbitMQ" : "Gateway.Proxy, full pipeline, no Redis or bus (audit spilled to disk)",
+        ["yarp"] = "minimal Yarp.ReverseProxy 2.3.0 app (bench/proxy-yarp)",
+        ["floor"] = "bare Kestrel + HttpClient forwarder (bench/proxy-floor)",
+        ["nginx"] = "nginx, one worker, keep-alive upstream (bench/proxy-nginx)",
+    };
+    foreach (var (name, program) in arguments.Programs)
+    {
+        try
         {
-            // CPU the gateway process spent per call at the fixed rate: unlike wall-clock percentiles, it barely
-            // depends on what else runs on the machine.
-            report.Add("gateway-cpu-us-per-call", (gateway.CpuTime - cpuBefore).TotalMicroseconds / fixedRate.Count);
+            var proxy = await ProxyProcess.StartAsync(program, backend.Url, spill.FullName,
+                name == "gateway" ? connectionStrings : new Dictionary<string, string>(), arguments.ProxyCpus);
+            proxies.Add(proxy);
+            targets.Add(new Target(name, descriptions[name], proxy.Url, proxy));
         }
-
-        Progress(name, "max throughput");
-        var throughput = await LoadGenerator.MaxThroughputAsync(target, concurrency, TimeSpan.FromSeconds(seconds / 2.0));
-        report.Add(name, fixedRate, throughput);
+        catch (InvalidOperationException e)
+        {
+            // nginx not installed, say: the others are still measured, and the results say what was left out.
+            Console.Error.WriteLine($"{name} not measured: {e.Message}");
+        }
     }
 
-    report.Add("gateway-working-set-peak-mb", gateway.PeakWorkingSet / 1024.0 / 1024.0);
-    Console.WriteLine($"mode: {mode}");
-    Console.WriteLine(report.ToMarkdown());
+    Console.Error.WriteLine("machine: wake-up lateness");
+    var wakeUps = LoadGenerator.MeasureWakeUpLateness(TimeSpan.FromSeconds(Math.Min(5, arguments.Slice.TotalSeconds)));
+    var clients = new List<(Target, McpTarget)>();
+    foreach (var target in targets)
+    {
+        var client = await McpTarget.ConnectAsync(target.Url);
+        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {target.Name}: warm-up");
+        await LoadGenerator.WarmUpAsync(client, arguments.WarmUp);
+        clients.Add((target, client));
+    }
+
+    var slices = await Sweep.RunAsync(clients, arguments);
+    var allocations = await Sweep.SampleAllocationsAsync(clients, arguments);
+    foreach (var (_, client) in clients)
+    {
+        client.Dispose();
+    }
+
+    var report = new Report(arguments, targets, slices, allocations, wakeUps);
+    await File.WriteAllTextAsync(arguments.Json, report.ToJson());
+    await File.WriteAllTextAsync(arguments.Markdown, report.ToMarkdown());
+    if (arguments.Plot is { } plot)
+    {
+        await File.WriteAllTextAsync(plot, report.ToGnuplot(Path.ChangeExtension(plot, ".png")));
+    }
+
+    return 0;
 }
 finally
 {
+    foreach (var proxy in proxies)
+    {
+        await proxy.DisposeAsync();
+    }
+
     if (infrastructure is not null)
     {
         await infrastructure.DisposeAsync();
@@ -80,7 +87,3 @@ finally
 
     spill.Delete(recursive: true);
 }
-
-// Phases on stderr, so a profiler can be attached to the gateway during its fixed-rate phase.
-static void Progress(string target, string phase) =>
-    Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {target}: {phase}");

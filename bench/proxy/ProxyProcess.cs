@@ -4,35 +4,46 @@ using System.Text.RegularExpressions;
 namespace Gateway.Bench.Proxy;
 
 /// <summary>
-/// The built proxy as its own process (as deployed), fronting one backend; its working set is sampled. Any other
-/// proxy that takes its backend from <c>Gateway__Backends__0__Url</c> and prints "Now listening on: &lt;url&gt;" can
-/// run in its place (the floor forwarder, nginx).
+/// A proxy as its own process (as deployed), fronting one backend: the gateway, or any proxy that takes its backend
+/// from <c>Gateway__Backends__0__Url</c> and prints "Now listening on: &lt;url&gt;" (YARP, the bare forwarder,
+/// nginx). Its CPU time and resident set are read from <c>/proc</c>.
 /// </summary>
-internal sealed partial class GatewayProcess : IAsyncDisposable
+internal sealed partial class ProxyProcess : IAsyncDisposable
 {
+    /// <summary>Linux's USER_HZ: <c>/proc/PID/stat</c> reports CPU times in ticks of 1/100 s on every mainstream kernel.</summary>
+    private const double TicksPerSecond = 100;
+
     private readonly Process _process;
 
-    private GatewayProcess(Process process, Uri url)
+    private ProxyProcess(Process process, Uri url, bool isDotnet)
     {
         _process = process;
         Url = url;
+        IsDotnet = isDotnet;
     }
 
     public Uri Url { get; }
 
+    public int Pid => _process.Id;
+
+    /// <summary>Whether the proxy is a .NET app (so its allocations can be sampled over its diagnostics socket).</summary>
+    public bool IsDotnet { get; }
+
     public long PeakWorkingSet { get; private set; }
 
+    /// <param name="program">A .dll (run under dotnet) or an executable (bench/proxy-nginx/nginx-forwarder.sh).</param>
     /// <param name="connectionStrings">Redis and bus connection strings (<c>ConnectionStrings__*</c>); none: standalone.</param>
-    public static async Task<GatewayProcess> StartAsync(string proxyDll, Uri backend, string spillDirectory,
-        IReadOnlyDictionary<string, string> connectionStrings)
+    /// <param name="cpus">A <c>taskset</c> CPU list to pin the proxy to; null: unpinned.</param>
+    public static async Task<ProxyProcess> StartAsync(string program, Uri backend, string spillDirectory,
+        IReadOnlyDictionary<string, string> connectionStrings, string? cpus)
     {
-        // A .dll runs under dotnet; anything else (bench/proxy-nginx/nginx-forwarder.sh) is started as it is.
-        var isDll = proxyDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var start = new ProcessStartInfo(isDll ? "dotnet" : proxyDll)
+        var isDll = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        // taskset execs the proxy, so the process started here is the proxy itself (its CPU and memory are read by PID).
+        var start = new ProcessStartInfo(cpus is not null ? "taskset" : isDll ? "dotnet" : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(proxyDll)!,
+            WorkingDirectory = Path.GetDirectoryName(program)!,
             Environment =
             {
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
@@ -54,9 +65,16 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
                 ["Gateway__Backends__0__Stateless"] = "true",
             },
         };
+        if (cpus is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(cpus);
+            start.ArgumentList.Add(isDll ? "dotnet" : program);
+        }
+
         if (isDll)
         {
-            start.ArgumentList.Add(proxyDll);
+            start.ArgumentList.Add(program);
         }
 
         // As the AppHost runs every proxy replica.
@@ -89,33 +107,34 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
             $"{start.FileName} exited with code {process.ExitCode} before listening: {string.Join(" | ", errors)}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new GatewayProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        return new ProxyProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)), isDll);
     }
 
-    /// <summary>User plus kernel CPU time the gateway process has used so far.</summary>
-    public TimeSpan CpuTime
+    /// <summary>User plus kernel CPU time the process has used so far (<c>utime</c> + <c>stime</c> of <c>/proc/PID/stat</c>).</summary>
+    public TimeSpan CpuTime => ReadCpuTime(_process.Id);
+
+    public static TimeSpan ReadCpuTime(int pid)
     {
-        get
-        {
-            _process.Refresh();
-            return _process.TotalProcessorTime;
-        }
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The fields after the command name, which is in parentheses and may contain spaces.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+            + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
     /// <summary>
-    /// Reads the resident set (what <see cref="Process.WorkingSet64"/> reports on Linux) from <c>/proc/PID/statm</c>.
-    /// Sampled every second during the fixed-rate phase, so it must not disturb the calls being measured:
-    /// <see cref="Process.WorkingSet64"/> reads the stat file of every thread of the process, and the calls of the
-    /// 10 ms after each sample were slower (median 1.34 ms instead of 0.44 for the first call after it, 63 of the 200
-    /// calls of those 10 ms slower than 1 ms against 5 of 200 in the direct phase, which samples nothing), which
-    /// lifted the gateway's p99 in earlier rounds.
+    /// Reads the resident set (what <see cref="Process.WorkingSet64"/> reports on Linux) from <c>/proc/PID/statm</c>,
+    /// between measured runs: <see cref="Process.WorkingSet64"/> reads the stat file of every thread of the process,
+    /// which slowed the calls of the next 10 ms when it was sampled during a run.
     /// </summary>
-    public void SampleWorkingSet()
+    public long SampleWorkingSet()
     {
         var statm = File.ReadAllText($"/proc/{_process.Id}/statm").AsSpan();
         var resident = statm[(statm.IndexOf(' ') + 1)..];
         var pages = long.Parse(resident[..resident.IndexOf(' ')], System.Globalization.CultureInfo.InvariantCulture);
         PeakWorkingSet = Math.Max(PeakWorkingSet, pages * Environment.SystemPageSize);
+        return pages * Environment.SystemPageSize;
     }
 
     public async ValueTask DisposeAsync()
