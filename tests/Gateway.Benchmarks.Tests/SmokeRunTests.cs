@@ -38,6 +38,25 @@ public sealed class SmokeRunTests
     }
 
     [Fact]
+    public async Task The_llm_scenario_measures_time_to_first_event_throughput_and_memory_for_direct_the_gateway_and_yarp()
+    {
+        var results = await BenchRun.SmokeAsync("llm");
+
+        foreach (var target in new[] { "direct", "gateway", "yarp" })
+        {
+            var firstEvent = results.GetProperty("firstEventUs").GetProperty(target);
+            Assert.True(firstEvent.GetProperty("count").GetInt64() > 0, $"{target}: no stream measured");
+            Assert.Equal(0, firstEvent.GetProperty("errors").GetInt32());
+            BenchRun.Number(firstEvent.GetProperty("p99"));
+            Assert.True(results.GetProperty("throughput").GetProperty(target).GetProperty("completed").GetInt64() > 0, $"{target}: no completion");
+        }
+
+        BenchRun.Number(results.GetProperty("addedFirstEventUs").GetProperty("gateway").GetProperty("p99Us"));
+        BenchRun.Number(results.GetProperty("gatewayToYarpThroughput"));
+        BenchRun.Number(results.GetProperty("memory").GetProperty("slopeKiBPer1000Requests"));
+    }
+
+    [Fact]
     public async Task The_circuit_scenario_times_propagation_to_every_replica_and_the_fast_fail_runs()
     {
         var results = await BenchRun.SmokeAsync("circuit");
