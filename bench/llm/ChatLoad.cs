@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gateway.Bench.Proxy;
 
 namespace Gateway.Bench.Llm;
 
