@@ -209,14 +209,14 @@ public sealed class AuditApiTests(AuditServiceFactory factory) : IClassFixture<A
         var exported = (await ndjson.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => JsonSerializer.Deserialize<AuditEvent>(line, Json)!).ToList();
 
-        Assert.EndsWith(",detail,upstreamModel,streamed,ttfbMs,inputTokens,outputTokens,attempts", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",detail,user,upstreamModel,streamed,ttfbMs,inputTokens,outputTokens,attempts", lines[0], StringComparison.Ordinal);
         Assert.Equal(3, lines.Length);
         Assert.EndsWith(
             ",claude-haiku-4-5,true,183.25,120,," +
             "\"[{\"\"provider\"\":\"\"openai-a\"\",\"\"model\"\":\"\"gpt-4o-mini\"\",\"\"outcome\"\":\"\"unavailable\"\",\"\"httpStatus\"\":503}," +
             "{\"\"provider\"\":\"\"anthropic-b\"\",\"\"model\"\":\"\"claude-haiku-4-5\"\",\"\"outcome\"\":\"\"ok\"\",\"\"httpStatus\"\":200}]\"",
             lines[1], StringComparison.Ordinal);
-        Assert.EndsWith(",,,,,,", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith(",,,,,,,", lines[2], StringComparison.Ordinal);
         EventAssert.Same([llm, tool], exported);
     }
 
