@@ -82,8 +82,8 @@ public sealed record LlmCallAudit(
 /// <param name="Outcome">
 /// <c>ok</c>, <c>error</c> (the provider answered a 4xx the client caused), <c>circuit_open</c>, <c>killed</c>,
 /// <c>throttled</c> (out of rotation after a 429 with Retry-After), <c>rate_limited</c> (429), <c>unavailable</c>
-/// (connection failure or 5xx), <c>timeout</c>, <c>cut</c> (the stream broke after the first byte), <c>protocol</c>
-/// (unparseable answer), or <c>not_tried</c>.
+/// (connection failure, 5xx, the gateway's key refused, or the provider not configured), <c>timeout</c>, <c>cut</c> (the
+/// stream broke after the first byte), or <c>protocol</c> (unparseable answer).
 /// </param>
 /// <param name="HttpStatus">The provider's HTTP status, when it answered.</param>
 public sealed record LlmAttempt(string Provider, string Model, string Outcome, int? HttpStatus);
