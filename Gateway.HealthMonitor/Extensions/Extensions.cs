@@ -52,10 +52,13 @@ internal static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Each probe carries its own ProbeTimeout (up to 10 min); the client's 100 s default must not cut it short.
         // Probes present each backend's own credential, as the proxy's calls do (a backend requiring one would otherwise
-        // fail them); provider probes carry an API key: the client's logs never show a header's value, whatever the level.
+        // fail them), and no header's value is ever logged, whatever the level.
         builder.Services.AddUpstreamCredentials();
         builder.Services.AddHttpClient(ProbeScheduler.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler(sp => new CredentialHandler(sp.GetRequiredService<UpstreamCredentials>()))
+            .RedactLoggedHeaders(_ => true);
+        // Provider probes carry the provider's own API key, set by the probe.
+        builder.Services.AddHttpClient(ProviderProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .RedactLoggedHeaders(_ => true);
         // A standby forwarding an admin action waits for the leader's commit, which is quick unless Redis is slow.
         builder.Services.AddHttpClient(LeaderForwarder.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));

@@ -11,6 +11,12 @@ namespace Gateway.HealthMonitor.Probes;
 /// </summary>
 public sealed class ProviderProbe(IHttpClientFactory httpClientFactory, IConfiguration configuration)
 {
+    /// <summary>
+    /// The probes' own client: the backends' client replaces every <c>Authorization</c> header with a backend
+    /// credential, which would drop the provider's key.
+    /// </summary>
+    public const string HttpClientName = "provider-probes";
+
     /// <summary>The Messages API version the probe asks for; any version the provider still serves would do for <c>models</c>.</summary>
     public const string AnthropicVersion = "2023-06-01";
 
@@ -24,7 +30,7 @@ public sealed class ProviderProbe(IHttpClientFactory httpClientFactory, IConfigu
             Authenticate(request, provider.Kind, key);
         }
 
-        using var client = httpClientFactory.CreateClient(ProbeScheduler.HttpClientName);
+        using var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         return Evaluate(provider, response.StatusCode, keyMissing: !string.IsNullOrEmpty(provider.ApiKeySetting) && string.IsNullOrEmpty(key));
     }

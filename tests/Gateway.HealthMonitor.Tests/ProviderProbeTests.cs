@@ -41,6 +41,7 @@ public sealed class ProviderProbeTests : IAsyncLifetime, IDisposable
     {
         var services = new ServiceCollection();
         services.AddHttpClient(ProbeScheduler.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(ProviderProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         _services = services.BuildServiceProvider();
     }
 
