@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Gateway.Authentication;
+using Gateway.Contracts.Configuration;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Llm.Errors;
@@ -18,7 +20,7 @@ namespace Gateway.Proxy.Llm.Http;
 /// limit and token budget, RBAC) → the model's targets through <see cref="LlmRelay"/> → one audit event, the
 /// metrics and the token count. Every error is in the caller's API shape.
 /// </summary>
-public sealed class LlmRequestHandler(
+public sealed partial class LlmRequestHandler(
     GatewayCallerAuthenticator callers,
     PolicyStages stages,
     ModelRoutes routes,
@@ -50,6 +52,15 @@ public sealed class LlmRequestHandler(
         if (LlmRequestBody.TryParse(body.Value, out var invalid) is not { } request)
         {
             await RefuseAtEdgeAsync(http, operation, client, null, new LlmError(StatusCodes.Status400BadRequest, "invalid_request", invalid!));
+            return;
+        }
+
+        if (!ModelName().IsMatch(request.Model))
+        {
+            // No configured model can have such a name; refusing it here keeps arbitrary text out of the audit event,
+            // whose fields the audit service bounds.
+            await RefuseAtEdgeAsync(http, operation, client, null, new LlmError(StatusCodes.Status400BadRequest, "invalid_request",
+                "\"model\" is not a model name: 1 to 128 letters, digits or '_ . : / -'."));
             return;
         }
 
@@ -143,4 +154,8 @@ public sealed class LlmRequestHandler(
         var context = new CallContext { Method = operation.Method, Client = client, Target = model, TargetKind = CatalogItemKind.Model, RequestId = http.TraceIdentifier };
         audit.RecordLlm(context, AuditDecision.Refused, AuditStatus.InvalidRequest, error.Status, http.Response.ContentLength ?? 0, error.Message, null, null);
     }
+
+    /// <summary><see cref="ModelOptions.NamePattern"/>, anchored with <c>\z</c>: <c>$</c> would also take a trailing newline.</summary>
+    [GeneratedRegex(@"\A[a-zA-Z0-9_.:/-]{1,128}\z")]
+    private static partial Regex ModelName();
 }

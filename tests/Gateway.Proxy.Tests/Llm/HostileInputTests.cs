@@ -25,8 +25,13 @@ public sealed class HostileInputTests
     [InlineData("""{"model":"chat","stream":"yes"}""", 400, "invalid_request")]
     [InlineData("""{"model":"chat"} trailing""", 400, "invalid_request")]
     [InlineData("""{"model":"gpt-9"}""", 404, "model_not_found")]
+    [InlineData("""{"model":"chat\u0000"}""", 400, "invalid_request")]
+    [InlineData("""{"model":"chat with spaces"}""", 400, "invalid_request")]
+    [InlineData("""{"model":"LONG"}""", 400, "invalid_request")]
+    [InlineData("""{"model":"chat\n"}""", 400, "invalid_request")]
     public async Task A_malformed_request_gets_an_OpenAI_error_and_never_reaches_a_provider(string body, int status, string code)
     {
+        body = body.Replace("LONG", new string('m', 3000), StringComparison.Ordinal);
         await using var env = await LlmTestEnvironment.StartAsync();
 
         using var response = await env.Http().PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
@@ -36,7 +41,8 @@ public sealed class HostileInputTests
         Assert.Equal(code, error.RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.False(string.IsNullOrEmpty(error.RootElement.GetProperty("error").GetProperty("message").GetString()));
         Assert.Empty(env.Primary.Recorder.Requests);
-        Assert.Single(await env.AuditedAsync(1));
+        var audited = Assert.Single(await env.AuditedAsync(1));
+        Assert.True(audited.Target is null or { Length: <= 128 }, "the audit event names no unbounded model");
     }
 
     [Fact]
