@@ -38,6 +38,22 @@ public sealed class FallbackTests
     }
 
     [Fact]
+    public async Task A_provider_hanging_on_one_clients_request_does_not_hold_up_another_client()
+    {
+        // The hanging request waits out a long first-byte timeout: it is still upstream when the other client is answered.
+        await using var env = await LlmTestEnvironment.StartAsync(s => s["Gateway:Providers:0:FirstByteTimeout"] = "00:05:00");
+        env.Primary.Faults.Set(new FaultPlan { Mode = FaultMode.Hang, Paths = [Chat] });
+
+        var stuck = env.OpenAI().GetChatClient("chat").CompleteChatAsync([new UserChatMessage("hello")]);
+        await Eventually.TrueAsync(() => Task.FromResult(env.Primary.Recorder.InFlightOf(Chat) == 1), TimeSpan.FromSeconds(30), "the chat request hangs upstream");
+        var embedding = await env.OpenAI(LlmTestEnvironment.EmbedderKey).GetEmbeddingClient("embed").GenerateEmbeddingAsync("meanwhile");
+
+        Assert.Equal(8, embedding.Value.ToFloats().Length);
+        Assert.False(stuck.IsCompleted);
+        Assert.Equal(1, env.Primary.Recorder.InFlightOf(Chat));
+    }
+
+    [Fact]
     public async Task A_malformed_event_midway_ends_the_stream_in_an_error_and_is_not_retried()
     {
         await using var env = await LlmTestEnvironment.StartAsync();
