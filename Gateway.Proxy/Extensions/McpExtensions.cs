@@ -2,6 +2,7 @@ using Gateway.Proxy.Backends;
 using Gateway.Authentication.Upstream;
 using Gateway.Proxy.Catalog;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Mcp.Edge;
 using Gateway.Proxy.Mcp.Http;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Stdio;
@@ -22,6 +23,11 @@ internal static class McpExtensions
             .Bind(builder.Configuration.GetSection(McpOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<EdgeOptions>()
+            .Bind(builder.Configuration.GetSection(EdgeOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<McpEdge>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CallPipeline>();
         services.AddSingleton<BackendEvents>();

@@ -5,6 +5,7 @@ using System.Text;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Mcp.Edge;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ namespace Gateway.Proxy.Stdio;
 /// </summary>
 internal sealed partial class StdioServer(
     McpDispatcher dispatcher,
+    McpEdge edge,
     McpSessionStore sessions,
     ApiKeyDirectory keys,
     AuditRecorder audit,
@@ -97,10 +99,10 @@ internal sealed partial class StdioServer(
     {
         try
         {
-            using var message = JsonRpcMessage.TryParse(line, out var error);
+            using var message = edge.Admit(line, client, _session?.Id, out var refusal);
             if (message is null)
             {
-                await WriteAsync(JsonRpcWriter.Error(default, error.Code, error.Message), cancellationToken);
+                await WriteAsync(refusal.Answer, cancellationToken);
                 return;
             }
 

@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
+using Gateway.Proxy.Mcp.Edge;
 using Gateway.Authentication.Upstream;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;
@@ -23,6 +24,7 @@ namespace Gateway.Proxy.Mcp.Http;
 /// </summary>
 internal sealed class McpHttpEndpoint(
     McpDispatcher dispatcher,
+    McpEdge edge,
     McpSessionStore sessions,
     AuditRecorder audit,
     GatewayCallerAuthenticator callers,
@@ -104,10 +106,10 @@ internal sealed class McpHttpEndpoint(
             return;
         }
 
-        using var message = JsonRpcMessage.TryParse(body.Value, out var parseError);
+        using var message = edge.Admit(body.Value, client, SessionHeader(http), out var refusal);
         if (message is null)
         {
-            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, parseError.Code, parseError.Message);
+            await WriteJsonAsync(http, refusal.HttpStatus, refusal.Answer);
             return;
         }
 
@@ -254,7 +256,7 @@ internal sealed class McpHttpEndpoint(
         var headerVersion = http.Request.Headers[McpProtocol.ProtocolVersionHeader].ToString();
         if (headerVersion.Length > 0 && headerVersion != McpProtocol.BatchVersion)
         {
-            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest,
+            await RefuseBatchAsync(http, client, GatewayErrorCodes.InvalidRequest,
                 $"Invalid Request: JSON-RPC batches are not supported in protocol {headerVersion} (only {McpProtocol.BatchVersion}).");
             return;
         }
@@ -266,7 +268,7 @@ internal sealed class McpHttpEndpoint(
 
         if (session.ProtocolVersion != McpProtocol.BatchVersion)
         {
-            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest,
+            await RefuseBatchAsync(http, client, GatewayErrorCodes.InvalidRequest,
                 $"Invalid Request: JSON-RPC batches are not supported in protocol {session.ProtocolVersion} (only {McpProtocol.BatchVersion}).");
             return;
         }
@@ -277,7 +279,7 @@ internal sealed class McpHttpEndpoint(
             using var batch = JsonDocument.Parse(body);
             if (batch.RootElement.GetArrayLength() == 0)
             {
-                await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest, "Invalid Request: empty batch.");
+                await RefuseBatchAsync(http, client, GatewayErrorCodes.InvalidRequest, "Invalid Request: empty batch.");
                 return;
             }
 
@@ -289,7 +291,7 @@ internal sealed class McpHttpEndpoint(
         }
         catch (JsonException)
         {
-            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.ParseError, "Parse error: the body is not valid JSON.");
+            await RefuseBatchAsync(http, client, GatewayErrorCodes.ParseError, "Parse error: the body is not valid JSON.");
             return;
         }
 
@@ -329,10 +331,10 @@ internal sealed class McpHttpEndpoint(
     /// <summary>One batch element's answer: the response to a request, an error for an invalid one, null otherwise.</summary>
     private async Task<byte[]?> AnswerBatchElementAsync(byte[] element, McpRequestContext context, CancellationToken cancellationToken)
     {
-        using var message = JsonRpcMessage.TryParse(element, out var error);
+        using var message = edge.Admit(element, context.Client, context.Session?.Id, out var refusal);
         if (message is null)
         {
-            return JsonRpcWriter.Error(default, error.Code, error.Message);
+            return refusal.Answer;
         }
 
         if (message.Method == McpMethods.Initialize)
@@ -344,6 +346,16 @@ internal sealed class McpHttpEndpoint(
 
         return await dispatcher.HandleAsync(message, context, cancellationToken);
     }
+
+    /// <summary>A batch refused whole (400): audited like any message refused at the edge.</summary>
+    private async Task RefuseBatchAsync(HttpContext http, ClientIdentity client, int code, string message)
+    {
+        await WriteErrorAsync(http, StatusCodes.Status400BadRequest, code, message);
+        edge.RecordRefusal(client, SessionHeader(http), code, message, http.Response.ContentLength ?? 0);
+    }
+
+    private static string? SessionHeader(HttpContext http) =>
+        http.Request.Headers[McpProtocol.SessionIdHeader].ToString() is { Length: > 0 } session ? session : null;
 
     /// <summary>Whether the body is a JSON array (a batch): its first non-whitespace byte is '['.</summary>
     private static bool IsBatch(ReadOnlySpan<byte> body)
