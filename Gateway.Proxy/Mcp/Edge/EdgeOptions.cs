@@ -3,13 +3,21 @@ using System.ComponentModel.DataAnnotations;
 namespace Gateway.Proxy.Mcp.Edge;
 
 /// <summary>
-/// Limits on what a client may put in one MCP request, bound from <c>Gateway:Mcp:Edge</c>. The limits on ids,
-/// methods, names, URIs and progress tokens are not here: they are the audit contract's
+/// Limits on what a client may put in one MCP request, bound from <c>Gateway:Mcp:Edge</c>. The limits on methods,
+/// tool and prompt names and resource URIs are not here: they are the audit contract's
 /// (<see cref="Contracts.Messages.AuditLimits"/>), so a request the edge admits always makes a storable audit event.
 /// </summary>
 public sealed class EdgeOptions
 {
     public const string SectionName = "Gateway:Mcp:Edge";
+
+    /// <summary>
+    /// Longest request id and <c>_meta.progressToken</c>, in characters (a number by its JSON text); longer gets
+    /// -32600 (id) or -32602 (token). An id longer than the audit's 256 characters is still served: its audit event
+    /// keeps the start and the SHA-256 of the whole. Default: 4096.
+    /// </summary>
+    [Range(1, 1024 * 1024)]
+    public int MaxIdLength { get; set; } = 4096;
 
     /// <summary>
     /// Largest <c>params.arguments</c> of a call, in bytes of JSON as sent; larger gets -32602. Matters most on stdio,

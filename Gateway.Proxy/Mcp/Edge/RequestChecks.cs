@@ -8,9 +8,10 @@ using Gateway.Proxy.JsonRpc;
 namespace Gateway.Proxy.Mcp.Edge;
 
 /// <summary>
-/// What a request must satisfy before anything acts on it: an id and method the audit log can hold, a method the
-/// gateway serves, and for routed calls a well-formed name or URI, arguments and <c>_meta</c> within the limits. Pure:
-/// the first problem found, as the JSON-RPC error to answer with, or null.
+/// What a request must satisfy before anything acts on it: an id within its limit (the audit keeps a long one
+/// truncated with its hash), a method the audit log can hold and the gateway serves, and for routed calls a
+/// well-formed name or URI the audit can hold, arguments and <c>_meta</c> within the limits. Pure: the first problem
+/// found, as the JSON-RPC error to answer with, or null.
 /// </summary>
 internal static class RequestChecks
 {
@@ -23,10 +24,9 @@ internal static class RequestChecks
 
     public static JsonRpcError? Check(JsonRpcMessage request, EdgeOptions limits)
     {
-        if (!FitsName(request.Id))
+        if (!Fits(request.Id, limits.MaxIdLength))
         {
-            return new JsonRpcError(GatewayErrorCodes.InvalidRequest,
-                $"Invalid Request: \"id\" is longer than {AuditLimits.MaxNameLength} characters.");
+            return new JsonRpcError(GatewayErrorCodes.InvalidRequest, $"Invalid Request: \"id\" is longer than {limits.MaxIdLength} characters.");
         }
 
         var method = request.Method!;
@@ -49,7 +49,7 @@ internal static class RequestChecks
 
         return CheckMeta(parameters, limits) ?? method switch
         {
-            McpMethods.ToolsCall or McpMethods.PromptsGet => CheckTarget(parameters, "name", AuditLimits.MaxNameLength)
+            McpMethods.ToolsCall or McpMethods.PromptsGet => CheckTarget(parameters, "name", AuditLimits.MaxTargetLength)
                 ?? CheckArguments(parameters, limits),
             McpMethods.ResourcesRead or McpMethods.ResourcesSubscribe or McpMethods.ResourcesUnsubscribe =>
                 CheckTarget(parameters, "uri", AuditLimits.MaxTargetLength),
@@ -82,9 +82,9 @@ internal static class RequestChecks
         }
 
         if (meta.TryGetProperty("progressToken"u8, out var token)
-            && (token.ValueKind is not (JsonValueKind.String or JsonValueKind.Number) || !FitsName(token)))
+            && (token.ValueKind is not (JsonValueKind.String or JsonValueKind.Number) || !Fits(token, limits.MaxIdLength)))
         {
-            return Invalid($"\"_meta.progressToken\" must be a string or a number of at most {AuditLimits.MaxNameLength} characters");
+            return Invalid($"\"_meta.progressToken\" must be a string or a number of at most {limits.MaxIdLength} characters");
         }
 
         return null;
@@ -139,7 +139,7 @@ internal static class RequestChecks
 
         if (type.ValueEquals("ref/prompt"u8))
         {
-            return CheckTarget(reference, "name", AuditLimits.MaxNameLength);
+            return CheckTarget(reference, "name", AuditLimits.MaxTargetLength);
         }
 
         return type.ValueEquals("ref/resource"u8)
@@ -147,17 +147,17 @@ internal static class RequestChecks
             : Invalid("unknown \"ref\" type");
     }
 
-    /// <summary>Whether a string or number fits the audit's name limit (a string by its decoded length).</summary>
-    private static bool FitsName(JsonElement value)
+    /// <summary>Whether a string or number is at most <paramref name="maxLength"/> characters (a string by its decoded length).</summary>
+    private static bool Fits(JsonElement value, int maxLength)
     {
         var raw = JsonMarshal.GetRawUtf8Value(value);
         if (value.ValueKind != JsonValueKind.String)
         {
-            return raw.Length <= AuditLimits.MaxNameLength;
+            return raw.Length <= maxLength;
         }
 
         // The raw token (quotes and escapes included) is never shorter than the text: decode only when it might not fit.
-        return raw.Length - 2 <= AuditLimits.MaxNameLength || value.GetString()!.Length <= AuditLimits.MaxNameLength;
+        return raw.Length - 2 <= maxLength || value.GetString()!.Length <= maxLength;
     }
 
     /// <summary>Whether JSON nests deeper than <paramref name="maxDepth"/>; each level costs at least one byte, so short text never does.</summary>
