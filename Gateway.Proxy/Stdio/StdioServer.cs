@@ -5,7 +5,9 @@ using System.Text;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Mcp.Dispatch;
 using Gateway.Proxy.Mcp.Edge;
+using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;
 using Microsoft.Extensions.Options;
@@ -20,6 +22,7 @@ namespace Gateway.Proxy.Stdio;
 internal sealed partial class StdioServer(
     McpDispatcher dispatcher,
     McpEdge edge,
+    SessionHandshake handshake,
     McpSessionStore sessions,
     ApiKeyDirectory keys,
     AuditRecorder audit,
@@ -142,18 +145,16 @@ internal sealed partial class StdioServer(
         }
     }
 
+    /// <summary>The first initialize opens the session; a repeated one is answered with the version it negotiated.</summary>
     private async Task InitializeAsync(JsonRpcMessage message, ClientIdentity client, CancellationToken cancellationToken)
     {
-        var version = McpDispatcher.NegotiateVersion(message);
         if (_session is null)
         {
-            var capabilities = message.Params.ValueKind == System.Text.Json.JsonValueKind.Object && message.Params.TryGetProperty("capabilities", out var c) ? c : default;
-            _session = new McpSession(McpSessionStore.NewSessionId(), client, version, capabilities, options.CurrentValue.SessionBufferSize, time);
-            sessions.Add(_session);
+            _session = handshake.Open(message, client);
             _ = DrainOutboundAsync(_session, cancellationToken);
         }
 
-        await WriteAsync(McpDispatcher.InitializeResult(message.Id, _session.ProtocolVersion), cancellationToken);
+        await WriteAsync(SessionHandshake.Result(message, _session), cancellationToken);
     }
 
     private async Task DrainOutboundAsync(McpSession session, CancellationToken cancellationToken)
