@@ -93,20 +93,26 @@ internal static class RequestChecks
     /// <summary>The tool or prompt name, or the resource URI: a non-empty string within the audit's limit, without control characters.</summary>
     private static JsonRpcError? CheckTarget(JsonElement owner, string property, int maxLength)
     {
-        if (!owner.TryGetProperty(property, out var value) || value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 } text)
+        if (!owner.TryGetProperty(property, out var value) || value.ValueKind != JsonValueKind.String || value.ValueEquals(""u8))
         {
             return Invalid($"\"{property}\" is required and must be a string");
         }
 
-        if (text.Length > maxLength)
+        // Read from the raw token on every call's path, without decoding: UTF-8 never takes fewer bytes than UTF-16
+        // takes characters, and JSON can only carry a control character (other than DEL) as an escape.
+        var raw = JsonMarshal.GetRawUtf8Value(value)[1..^1];
+        var escaped = raw.Contains((byte)'\\');
+        if (raw.Length > maxLength && value.GetString()!.Length > maxLength)
         {
             return Invalid($"\"{property}\" is longer than {maxLength} characters");
         }
 
-        return text.AsSpan().IndexOfAnyInRange('\0', '\u001f') >= 0 || text.Contains('\u007f', StringComparison.Ordinal)
+        return raw.Contains((byte)0x7f) || escaped && IsControl(value.GetString())
             ? Invalid($"\"{property}\" contains control characters")
             : null;
     }
+
+    private static bool IsControl(ReadOnlySpan<char> text) => text.IndexOfAnyInRange('\0', '\u001f') >= 0 || text.Contains('\u007f');
 
     private static JsonRpcError? CheckArguments(JsonElement parameters, EdgeOptions limits)
     {

@@ -134,6 +134,7 @@ public sealed class HostileRequestTests : IAsyncLifetime
     [InlineData("""{"name":"echo","arguments":{"big":"BIG"}}""", GatewayErrorCodes.InvalidParams)]
     [InlineData("""{"name":"echo","arguments":{"deep":DEEP}}""", GatewayErrorCodes.InvalidParams)]
     [InlineData("""{"name":"echo\u0000"}""", GatewayErrorCodes.InvalidParams)]
+    [InlineData("""{"name":"ec\u007fho"}""", GatewayErrorCodes.InvalidParams)]
     [InlineData("""{"name":42}""", GatewayErrorCodes.InvalidParams)]
     [InlineData("""{"name":"LONG"}""", GatewayErrorCodes.InvalidParams)]
     public async Task Unforwardable_calls_are_refused_at_the_edge_audited_and_never_open_a_healthy_backends_circuit(string parameters, int code)
@@ -160,6 +161,20 @@ public sealed class HostileRequestTests : IAsyncLifetime
         Assert.All(audited, e => Assert.Equal(code, e.ErrorCode));
         var answer = await client.RequestAsync("tools/call", """{"name":"echo","arguments":{}}""", id: 99);
         Assert.True(answer.TryGetProperty("result", out _), "another client's call still goes through");
+    }
+
+    [Fact]
+    public async Task Escaped_surrogate_pairs_and_non_ASCII_are_forwarded_unchanged()
+    {
+        var client = await SessionAsync("2025-11-25");
+
+        var answer = await client.RequestAsync("tools/call", """{"name":"echo","arguments":{"y":"\ud83d\ude00 é"},"_meta":{"progressToken":"\u00e9"}}""");
+
+        var echoed = answer.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString()!;
+        Assert.StartsWith("alpha:echo:", echoed, StringComparison.Ordinal);
+        Assert.Equal("😀 é", JsonDocument.Parse(echoed["alpha:echo:".Length..]).RootElement.GetProperty("y").GetString());
+        Assert.Equal(CircuitState.Closed, Circuits.GetState("alpha"));
+        Assert.Equal(AuditStatus.Ok, (await _audit.WaitForAsync(_ => true)).Status);
     }
 
     private async Task<McpTestClient> SessionAsync(string version)
