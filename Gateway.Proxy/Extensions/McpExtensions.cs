@@ -3,6 +3,7 @@ using Gateway.Authentication.Upstream;
 using Gateway.Proxy.Catalog;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Mcp.Http;
+using Gateway.Proxy.Mcp.Replication;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Stdio;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,6 +29,13 @@ internal static class McpExtensions
         services.AddSingleton<ChildProcessLauncher>();
         services.AddSingleton<BackendConnections>();
         services.AddUpstreamCredentials();
+        if (builder.HasConnectionString(Extensions.RedisConnectionName))
+        {
+            // Sessions shared by every replica: state in Redis, server-to-client traffic over its pub/sub.
+            services.AddSingleton<SessionDirectory>();
+            services.AddSingleton<SessionRelay>();
+        }
+
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
         services.AddSingleton<CatalogService>();
