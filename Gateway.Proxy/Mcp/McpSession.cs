@@ -107,7 +107,8 @@ internal sealed class McpSession : IAsyncDisposable
     public bool IsExpired(TimeSpan timeout) =>
         !Outbound.HasOpenStream && _time.GetElapsedTime(Interlocked.Read(ref _lastActivity)) > timeout;
 
-    public void StreamOpened() => Outbound.StreamOpened();
+    /// <summary>A GET stream opened; completes when messages raised for the session on other replicas reach it.</summary>
+    public Task StreamOpenedAsync() => Outbound.StreamOpenedAsync();
 
     public void StreamClosed()
     {

@@ -207,10 +207,10 @@ internal sealed class McpHttpEndpoint(
         }
 
         StartEventStream(http);
-        await http.Response.Body.FlushAsync(http.RequestAborted);
-        session.StreamOpened();
+        await session.StreamOpenedAsync();
         try
         {
+            await http.Response.Body.FlushAsync(http.RequestAborted);
             await foreach (var message in session.Outbound.Reader.ReadAllAsync(http.RequestAborted))
             {
                 await WriteEventAsync(http.Response.BodyWriter, message, http.RequestAborted);

@@ -43,14 +43,12 @@ internal sealed class SessionOutbound : IMcpMessageSink
 
     internal void Share(SessionRelay relay) => _relay = relay;
 
-    /// <summary>A GET stream opened here: the first one starts taking what other replicas publish for the session.</summary>
-    internal void StreamOpened()
-    {
-        if (Interlocked.Increment(ref _openStreams) == 1 && _relay is { } relay)
-        {
-            _ = relay.ListenToStreamAsync(_sessionId, this);
-        }
-    }
+    /// <summary>
+    /// A GET stream opened here: the first one starts taking what other replicas publish for the session, and is
+    /// answered once that is so, or a message raised elsewhere right after could find no listener.
+    /// </summary>
+    internal Task StreamOpenedAsync() =>
+        Interlocked.Increment(ref _openStreams) == 1 && _relay is { } relay ? relay.ListenToStreamAsync(_sessionId, this) : Task.CompletedTask;
 
     internal void StreamClosed()
     {
