@@ -136,24 +136,6 @@ internal sealed partial class McpSessionStore(
         return await AdoptAsync(record, settings);
     }
 
-    /// <summary>The live session with this id held here, without asking Redis (the endpoint's lookup until it moves to <see cref="FindAsync"/>).</summary>
-    public McpSession? Find(string id)
-    {
-        if (!_sessions.TryGetValue(id, out var session))
-        {
-            return null;
-        }
-
-        if (session.IsExpired(options.CurrentValue.SessionIdleTimeout))
-        {
-            _ = ForgetAsync(id);
-            return null;
-        }
-
-        session.Touch();
-        return session;
-    }
-
     /// <summary>The session if this replica holds it; never asks Redis (answers forwarded from other replicas).</summary>
     public McpSession? FindHeld(string id) => _sessions.GetValueOrDefault(id);
 
