@@ -36,7 +36,10 @@ internal sealed partial class McpSessionStore(
     SessionDirectory? directory = null,
     SessionRelay? relay = null) : BackgroundService
 {
+    /// <summary>How long an ending announced by any replica is remembered: longer than a lookup in Redis can be in flight.</summary>
+    private static readonly TimeSpan s_endedMemory = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, McpSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _ended = new(StringComparer.Ordinal);
     private Task _listening = Task.CompletedTask;
     private int _count;
 
@@ -102,7 +105,7 @@ internal sealed partial class McpSessionStore(
                 return new SessionLookup(SessionLookupStatus.NotFound, null);
             }
         }
-        else if (directory is null)
+        else if (directory is null || _ended.ContainsKey(id))
         {
             return new SessionLookup(SessionLookupStatus.NotFound, null);
         }
@@ -143,7 +146,7 @@ internal sealed partial class McpSessionStore(
     public async Task<bool> RemoveAsync(string id)
     {
         var shared = _sessions.TryGetValue(id, out var session) && session.IsShared;
-        var removed = await ForgetAsync(id);
+        var removed = shared ? await EndedAsync(id) : await ForgetAsync(id);
         if (shared && directory is not null)
         {
             try
@@ -187,6 +190,7 @@ internal sealed partial class McpSessionStore(
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 RenewStreaming(options.CurrentValue);
+                ForgetOldEndings();
                 await RemoveExpiredAsync(options.CurrentValue.SessionIdleTimeout);
             }
         }
@@ -227,6 +231,13 @@ internal sealed partial class McpSessionStore(
             return _sessions.TryGetValue(record.Id, out var first)
                 ? new SessionLookup(SessionLookupStatus.Found, first)
                 : new SessionLookup(SessionLookupStatus.NotFound, null);
+        }
+
+        if (_ended.ContainsKey(record.Id))
+        {
+            // Ended on another replica while this one was reading it from Redis.
+            await ForgetAsync(record.Id);
+            return new SessionLookup(SessionLookupStatus.NotFound, null);
         }
 
         LogAdopted(logger, record.Id);
@@ -305,7 +316,7 @@ internal sealed partial class McpSessionStore(
         {
             try
             {
-                await directory.ListenAsync(id => ForgetAsync(id), OnUpdated);
+                await directory.ListenAsync(EndedAsync, OnUpdated);
                 await relay.ListenAsync(FindHeld);
                 return;
             }
@@ -317,6 +328,24 @@ internal sealed partial class McpSessionStore(
                 }
 
                 await Task.Delay(TimeSpan.FromSeconds(1), time);
+            }
+        }
+    }
+
+    /// <summary>A shared session ended (here or on another replica): forgotten, and never taken from Redis again.</summary>
+    private Task<bool> EndedAsync(string id)
+    {
+        _ended[id] = time.GetTimestamp();
+        return ForgetAsync(id);
+    }
+
+    private void ForgetOldEndings()
+    {
+        foreach (var (id, at) in _ended)
+        {
+            if (time.GetElapsedTime(at) > s_endedMemory)
+            {
+                _ended.TryRemove(id, out _);
             }
         }
     }

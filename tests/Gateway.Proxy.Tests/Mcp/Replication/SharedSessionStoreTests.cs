@@ -63,6 +63,29 @@ public sealed class SharedSessionStoreTests(GarnetServer garnet) : IClassFixture
     }
 
     [Fact]
+    public async Task An_ending_announced_while_the_key_still_exists_is_not_undone_by_a_lookup()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var a = await SessionReplica.StartAsync(garnet.ConnectionString, new McpOptions(), time);
+        await using var b = await SessionReplica.StartAsync(garnet.ConnectionString, new McpOptions(), time);
+        var session = NewSession(time);
+        Assert.True(await a.Store.TryAddAsync(session));
+        using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
+
+        // The announcement alone, as a replica sees it when the DEL and PUBLISH race its own GETEX.
+        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal("gateway:mcp:sessions"), "d" + session.Id);
+        foreach (var replica in new[] { a, b })
+        {
+            await Eventually.ValueAsync(async () => (await replica.Store.FindAsync(session.Id)).Status == SessionLookupStatus.NotFound ? "forgotten" : null,
+                TimeSpan.FromSeconds(30), "the ending reaching every replica");
+        }
+
+        Assert.True(await redis.GetDatabase().KeyExistsAsync("gateway:mcp:session:" + session.Id));
+        Assert.Equal(SessionLookupStatus.NotFound, (await b.Store.FindAsync(session.Id)).Status);
+        Assert.Equal(SessionLookupStatus.NotFound, (await a.Store.FindAsync(session.Id)).Status);
+    }
+
+    [Fact]
     public async Task A_replica_whose_copy_went_idle_asks_Redis_and_keeps_serving_a_session_used_elsewhere()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
