@@ -139,6 +139,9 @@ internal sealed partial class McpSessionStore(
         return await AdoptAsync(record, settings);
     }
 
+    /// <summary>Sessions this replica holds (created here or taken from Redis).</summary>
+    public int Count => Volatile.Read(ref _count);
+
     /// <summary>The session if this replica holds it; never asks Redis (answers forwarded from other replicas).</summary>
     public McpSession? FindHeld(string id) => _sessions.GetValueOrDefault(id);
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Mcp.Replication;
 using Gateway.Proxy.Tests.Fakes;
+using CsCheck;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -111,6 +112,33 @@ public sealed class SessionsAcrossReplicasTests(GarnetServer garnet) : IClassFix
              ("tools/call progress on B", 0L, 0L), ("tools/call progress on B (JSON answer)", 0L, 0L), ("elicitation answer on A", 0L, 0L),
              ("tools/call echo on A", 0L, 0L), ("DELETE on B", 0L, 1L)],
             trips);
+    }
+
+    [Fact]
+    public async Task A_session_id_no_replica_issued_is_refused_with_404_on_every_replica_and_never_kept()
+    {
+        await using var replicaA = Replica();
+        await using var replicaB = Replica();
+        var clients = new[] { new McpTestClient(replicaA.CreateClient()), new McpTestClient(replicaB.CreateClient()) };
+        await clients[0].InitializeAsync();
+        var issued = clients[0].SessionId!;
+        var sent = 0;
+
+        // Printable ASCII, the header's alphabet, short and long; and near misses of an issued id.
+        await Gen.OneOf(Gen.String[Gen.Char['!', '~'], 1, 64], Gen.String[Gen.Char['!', '~'], 1000, 8000],
+                Gen.Int[0, 31].Select(i => issued[..i] + (issued[i] == '0' ? '1' : '0') + issued[(i + 1)..]))
+            .Where(id => id != issued)
+            .SampleAsync(async id =>
+            {
+                var client = clients[Interlocked.Increment(ref sent) % 2];
+                using var request = McpTestClient.Post("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+                request.Headers.TryAddWithoutValidation("Mcp-Session-Id", id);
+                using var response = await client.Http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            }, iter: 200, threads: 1);
+
+        Assert.Equal(1, replicaA.Services.GetRequiredService<McpSessionStore>().Count);
+        Assert.Equal(0, replicaB.Services.GetRequiredService<McpSessionStore>().Count);
     }
 
     /// <summary>A whole proxy on the shared Garnet (set early: the proxy decides on Redis while it registers its services).</summary>
