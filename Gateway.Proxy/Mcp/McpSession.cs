@@ -101,6 +101,9 @@ internal sealed class McpSession : IAsyncDisposable
 
     public IEnumerable<BackendConnection> Connections => _connections.Values;
 
+    /// <summary>Whether other replicas know this session (through Redis); the stdio session and Redis-less ones are this replica's alone.</summary>
+    public bool IsShared { get; private set; }
+
     public void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
 
     /// <summary>Idle for longer than <paramref name="timeout"/>, and no GET stream is open.</summary>
@@ -150,9 +153,6 @@ internal sealed class McpSession : IAsyncDisposable
         _changed = changed;
         Outbound.Share(relay);
     }
-
-    /// <summary>Whether other replicas know this session (through Redis); the stdio session and Redis-less ones are this replica's alone.</summary>
-    public bool IsShared { get; private set; }
 
     /// <summary>The shared lifetime was renewed (by a lookup in Redis) just now.</summary>
     internal void SharedRenewed() => Interlocked.Exchange(ref _lastShared, Interlocked.Read(ref _lastActivity));

@@ -6,23 +6,6 @@ using StackExchange.Redis;
 
 namespace Gateway.Proxy.Mcp;
 
-/// <summary>What looking a session up found.</summary>
-internal enum SessionLookupStatus
-{
-    Found,
-
-    /// <summary>Never created, ended (DELETE) or expired: HTTP 404.</summary>
-    NotFound,
-
-    /// <summary>Known to other replicas, but this one holds <see cref="McpOptions.MaxSessions"/> already: HTTP 503.</summary>
-    Full,
-
-    /// <summary>Not held here and Redis cannot be asked: HTTP 503.</summary>
-    Unavailable,
-}
-
-internal readonly record struct SessionLookup(SessionLookupStatus Status, McpSession? Session);
-
 /// <summary>
 /// The sessions this replica holds, and the sweeper that forgets idle ones. With Redis (a
 /// <see cref="SessionDirectory"/>), sessions are shared: created in Redis, taken from there by a replica new to
@@ -36,10 +19,8 @@ internal sealed partial class McpSessionStore(
     SessionDirectory? directory = null,
     SessionRelay? relay = null) : BackgroundService
 {
-    /// <summary>How long an ending announced by any replica is remembered: longer than a lookup in Redis can be in flight.</summary>
-    private static readonly TimeSpan s_endedMemory = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, McpSession> _sessions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _ended = new(StringComparer.Ordinal);
+    private readonly EndedSessions _ended = new(time);
     private Task _listening = Task.CompletedTask;
     private int _count;
 
@@ -105,7 +86,7 @@ internal sealed partial class McpSessionStore(
                 return new SessionLookup(SessionLookupStatus.NotFound, null);
             }
         }
-        else if (directory is null || _ended.ContainsKey(id))
+        else if (directory is null || _ended.Contains(id))
         {
             return new SessionLookup(SessionLookupStatus.NotFound, null);
         }
@@ -193,7 +174,7 @@ internal sealed partial class McpSessionStore(
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 RenewStreaming(options.CurrentValue);
-                ForgetOldEndings();
+                _ended.ForgetOld();
                 await RemoveExpiredAsync(options.CurrentValue.SessionIdleTimeout);
             }
         }
@@ -236,7 +217,7 @@ internal sealed partial class McpSessionStore(
                 : new SessionLookup(SessionLookupStatus.NotFound, null);
         }
 
-        if (_ended.ContainsKey(record.Id))
+        if (_ended.Contains(record.Id))
         {
             // Ended on another replica while this one was reading it from Redis.
             await ForgetAsync(record.Id);
@@ -338,19 +319,8 @@ internal sealed partial class McpSessionStore(
     /// <summary>A shared session ended (here or on another replica): forgotten, and never taken from Redis again.</summary>
     private Task<bool> EndedAsync(string id)
     {
-        _ended[id] = time.GetTimestamp();
+        _ended.Remember(id);
         return ForgetAsync(id);
-    }
-
-    private void ForgetOldEndings()
-    {
-        foreach (var (id, at) in _ended)
-        {
-            if (time.GetElapsedTime(at) > s_endedMemory)
-            {
-                _ended.TryRemove(id, out _);
-            }
-        }
     }
 
     /// <summary>Drops the session from this replica (its backend sessions here closed); other replicas keep theirs.</summary>
@@ -376,16 +346,4 @@ internal sealed partial class McpSessionStore(
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "MCP session {SessionId} expired on this replica")]
-    private static partial void LogExpired(ILogger logger, string sessionId);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "MCP session {SessionId} taken from Redis: created on another replica")]
-    private static partial void LogAdopted(ILogger logger, string sessionId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP session {SessionId} not shared (Redis unreachable: {Reason}); it works on this replica only")]
-    private static partial void LogNotShared(ILogger logger, string sessionId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP session {SessionId}: Redis unreachable: {Reason}")]
-    private static partial void LogDirectoryUnavailable(ILogger logger, string sessionId, string reason);
 }
