@@ -7,6 +7,7 @@ using Gateway.Proxy.Mcp.Edge;
 using Gateway.Proxy.Mcp.FanOut;
 using Gateway.Proxy.Mcp.Http;
 using Gateway.Proxy.Mcp.Lists;
+using Gateway.Proxy.Mcp.Replication;
 using Gateway.Proxy.Mcp.Routing;
 using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
@@ -39,6 +40,13 @@ internal static class McpExtensions
         services.AddSingleton<ChildProcessLauncher>();
         services.AddSingleton<BackendConnections>();
         services.AddUpstreamCredentials();
+        if (builder.HasConnectionString(Extensions.RedisConnectionName))
+        {
+            // Sessions shared by every replica: state in Redis, server-to-client traffic over its pub/sub.
+            services.AddSingleton<SessionDirectory>();
+            services.AddSingleton<SessionRelay>();
+        }
+
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
         services.AddSingleton<CatalogService>();

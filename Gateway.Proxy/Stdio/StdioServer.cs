@@ -162,7 +162,7 @@ internal sealed partial class StdioServer(
         try
         {
             // The stdio session never idles out: it lives as long as stdin is open.
-            session.StreamOpened();
+            await session.StreamOpenedAsync();
             await foreach (var message in session.Outbound.Reader.ReadAllAsync(cancellationToken))
             {
                 await WriteAsync(message, cancellationToken);
