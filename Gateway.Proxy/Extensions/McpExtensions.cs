@@ -30,7 +30,9 @@ internal static class McpExtensions
         services.AddUpstreamCredentials();
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
+        services.AddSingleton<CatalogCollisionReporter>();
         services.AddSingleton<CatalogService>();
+        services.AddHealthChecks().AddCheck<CatalogNamesHealthCheck>(CatalogNamesHealthCheck.Name);
         services.AddHostedService(sp => sp.GetRequiredService<CatalogService>());
         services.AddSingleton<McpDispatcher>();
         services.AddSingleton<McpHttpEndpoint>();
