@@ -80,6 +80,23 @@ public sealed class LiveCatalogConfigurationTests : IAsyncLifetime
         Assert.Equal("alpha:echo:", Text(await client.RequestAsync("tools/call", """{"name":"echo"}""", id: 11)));
     }
 
+    [Fact]
+    public async Task A_backend_moved_to_another_address_is_listed_and_called_there_from_a_session_that_used_the_old_one()
+    {
+        WriteBackends(("alpha", _alpha));
+        await using var gateway = Start();
+        var client = new McpTestClient(gateway.CreateClient());
+        await client.InitializeAsync();
+        Assert.Equal("alpha:echo:", Text(await client.RequestAsync("tools/call", """{"name":"echo"}""", id: 10)));
+
+        WriteBackends(("alpha", _beta));
+        var names = await WaitForToolsAsync(client, names => names.Contains("beta-only"));
+
+        Assert.Equal(["beta-only", "echo"], names);
+        Assert.Equal("beta:echo:", Text(await client.RequestAsync("tools/call", """{"name":"echo"}""", id: 11)));
+        Assert.Single(_alpha.CalledTools);
+    }
+
     /// <summary>The file's path is a host setting: the proxy reads it before the test's own configuration is added.</summary>
     private WebApplicationFactory<Program> Start() =>
         new GatewayFactory(GatewayFactory.Settings(), services: s => s.AddSingleton<IAuditTransport>(_audit))
