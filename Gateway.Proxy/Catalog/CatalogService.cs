@@ -174,6 +174,12 @@ internal sealed partial class CatalogService : BackgroundService
 
     private async Task RefreshAsync(BackendOptions backend, CancellationToken cancellationToken)
     {
+        if (_connections.Find(backend.Name) is null)
+        {
+            // Removed since the read was queued: reading it would open a backend session nothing closes.
+            return;
+        }
+
         try
         {
             var catalog = await BackendCatalogReader.ReadAsync(_connections.Shared(backend), cancellationToken);
