@@ -42,7 +42,7 @@ public sealed class LiveConfigurationTests(CircuitSystemFixture system, ITestOut
     }
 
     [Fact]
-    public async Task A_backend_added_to_the_file_is_listed_by_both_replicas_without_renaming_the_tool_it_collides_with_and_leaves_both_when_removed()
+    public async Task A_backend_added_to_the_file_is_listed_by_both_replicas_without_renaming_the_tool_it_collides_with_and_leaves_every_service_when_removed()
     {
         await using var late = await FaultInjectingMcpServer.StartAsync();
         var sessions = new List<McpHttpSession>();
@@ -83,6 +83,10 @@ public sealed class LiveConfigurationTests(CircuitSystemFixture system, ITestOut
         }
 
         Assert.Equal(2, late.ToolCalls);
+        foreach (var monitor in CircuitSystemFixture.Monitors)
+        {
+            await Eventually.TrueAsync(async () => !(await BackendNamesAsync(monitor)).Contains(Late), Bound, $"{monitor} forgets {Late}");
+        }
     }
 
     /// <summary>Writes <paramref name="content"/> and polls every replica until <paramref name="done"/> holds there; returns each one's delay.</summary>
