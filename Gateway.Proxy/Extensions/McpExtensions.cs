@@ -49,7 +49,9 @@ internal static class McpExtensions
 
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
+        services.AddSingleton<CatalogCollisionReporter>();
         services.AddSingleton<CatalogService>();
+        services.AddHealthChecks().AddCheck<CatalogNamesHealthCheck>(CatalogNamesHealthCheck.Name);
         services.AddHostedService(sp => sp.GetRequiredService<CatalogService>());
         services.AddSingleton<SessionHandshake>();
         services.AddSingleton<CatalogPages>();

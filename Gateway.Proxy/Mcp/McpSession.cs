@@ -168,6 +168,10 @@ internal sealed class McpSession : IAsyncDisposable
     public BackendConnection GetOrAddConnection(string backend, Func<string, BackendConnection> create) =>
         _connections.GetOrAdd(backend, create);
 
+    /// <summary>Swaps a reconfigured backend's session for a new one, unless another call did first.</summary>
+    public bool TryReplaceConnection(string backend, BackendConnection stale, BackendConnection fresh) =>
+        _connections.TryUpdate(backend, fresh, stale);
+
     /// <summary>Remembers a backend's request to the client; returns the raw JSON id the client sees.</summary>
     public string RegisterServerRequest(BackendConnection connection, string backendId)
     {
