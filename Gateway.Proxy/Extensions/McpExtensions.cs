@@ -6,10 +6,12 @@ using Gateway.Proxy.Mcp.Dispatch;
 using Gateway.Proxy.Mcp.FanOut;
 using Gateway.Proxy.Mcp.Http;
 using Gateway.Proxy.Mcp.Lists;
+using Gateway.Proxy.Mcp.RoundTrips;
 using Gateway.Proxy.Mcp.Routing;
 using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Stdio;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 
@@ -38,6 +40,13 @@ internal static class McpExtensions
         services.AddSingleton<CatalogService>();
         services.AddHostedService(sp => sp.GetRequiredService<CatalogService>());
         services.AddSingleton<SessionHandshake>();
+        // requestState is sealed with Data Protection; replicas must share its key ring (one machine and user share
+        // the default one).
+        services.AddDataProtection().SetApplicationName("Gateway");
+        services.AddSingleton<RequestStateSeal>();
+        services.AddSingleton<ReplicaIdentity>();
+        services.AddSingleton<HeldCalls>();
+        services.AddSingleton<InputRoundTrips>();
         services.AddSingleton<CatalogPages>();
         services.AddSingleton<RoutedCalls>();
         services.AddSingleton<ResourceSubscriptions>();
@@ -48,6 +57,7 @@ internal static class McpExtensions
         services.AddSingleton<HttpSessions>();
         services.AddSingleton<BatchRequests>();
         services.AddSingleton<EventStreams>();
+        services.AddSingleton<HeldCallForwarding>();
         services.AddSingleton<McpHttpEndpoint>();
         return builder;
     }

@@ -3,6 +3,7 @@ using Gateway.Authentication.Upstream;
 using Gateway.Contracts;
 using Gateway.Proxy.JsonRpc;
 using Gateway.Proxy.Mcp.Dispatch;
+using Gateway.Proxy.Mcp.RoundTrips;
 using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,8 @@ internal sealed class McpHttpEndpoint(
     HttpCallers callers,
     BatchRequests batches,
     EventStreams streams,
+    InputRoundTrips roundTrips,
+    HeldCallForwarding forwarding,
     UpstreamCredentials credentials,
     IOptionsMonitor<McpOptions> options,
     TimeProvider time)
@@ -106,6 +109,12 @@ internal sealed class McpHttpEndpoint(
 
         if (await ProtocolHeaders.CheckAsync(http, message) is not { } stateless)
         {
+            return;
+        }
+
+        if (stateless && !HeldCallForwarding.IsForwarded(http) && roundTrips.HolderElsewhere(message) is { } holder)
+        {
+            await forwarding.ForwardAsync(http, body.Value, holder, cancellation.Token);
             return;
         }
 
