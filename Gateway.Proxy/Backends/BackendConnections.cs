@@ -61,6 +61,12 @@ internal sealed class BackendConnections(
     public BackendConnection Shared(BackendOptions backend) =>
         _shared.GetOrAdd(backend.Name, _ => new Lazy<BackendConnection>(() => Create(backend, null, s_sharedCapabilities))).Value;
 
+    /// <summary>
+    /// A backend session of its own whose unsolicited messages go to <paramref name="owner"/> (a 2026-07-28
+    /// subscription stream); the caller disposes it.
+    /// </summary>
+    public BackendConnection Dedicated(BackendOptions backend, RelayTarget owner) => Create(backend, owner, default);
+
     public async ValueTask DisposeAsync()
     {
         foreach (var connection in _shared.Values)

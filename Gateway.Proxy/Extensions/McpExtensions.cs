@@ -9,6 +9,7 @@ using Gateway.Proxy.Mcp.Lists;
 using Gateway.Proxy.Mcp.RoundTrips;
 using Gateway.Proxy.Mcp.Routing;
 using Gateway.Proxy.Mcp.Sessions;
+using Gateway.Proxy.Mcp.Subscriptions;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Stdio;
 using Microsoft.AspNetCore.DataProtection;
@@ -37,6 +38,7 @@ internal static class McpExtensions
         services.AddUpstreamCredentials();
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
+        services.AddSingleton<SubscriptionHub>();
         services.AddSingleton<CatalogService>();
         services.AddHostedService(sp => sp.GetRequiredService<CatalogService>());
         services.AddSingleton<SessionHandshake>();

@@ -77,6 +77,9 @@ internal sealed class McpDispatcher(
             McpMethods.ToolsCall => routes.RouteAsync(message, context, CatalogItemKind.Tool, message.GetParamString("name"), cancellationToken),
             McpMethods.PromptsGet => routes.RouteAsync(message, context, CatalogItemKind.Prompt, message.GetParamString("name"), cancellationToken),
             McpMethods.ResourcesRead => routes.RouteAsync(message, context, CatalogItemKind.Resource, message.GetParamString("uri"), cancellationToken),
+            // 2026-07-28 replaced them with subscriptions/listen.
+            McpMethods.ResourcesSubscribe or McpMethods.ResourcesUnsubscribe when context.Session is null => ValueTask.FromResult(JsonRpcWriter.Error(
+                message.Id, GatewayErrorCodes.MethodNotFound, $"Method not found: {message.Method} (protocol 2026-07-28 subscribes with subscriptions/listen)")),
             McpMethods.ResourcesSubscribe or McpMethods.ResourcesUnsubscribe => subscriptions.SubscribeAsync(message, context, cancellationToken),
             McpMethods.Complete => routes.RouteCompletionAsync(message, context, cancellationToken),
             McpMethods.SetLevel => logLevels.SetLevelAsync(message, context, cancellationToken),

@@ -118,6 +118,19 @@ internal sealed class McpHttpEndpoint(
             return;
         }
 
+        if (stateless && message.Method == McpMethods.SubscriptionsListen && message.IsRequest)
+        {
+            if (!accept.HasFlag(AnswerFormats.EventStream))
+            {
+                await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status406NotAcceptable, GatewayErrorCodes.TransportError,
+                    "subscriptions/listen is answered as a stream: Accept must include text/event-stream.", message.Id);
+                return;
+            }
+
+            await streams.ListenAsync(http, message, client);
+            return;
+        }
+
         McpSession? session = null;
         if (!stateless)
         {
