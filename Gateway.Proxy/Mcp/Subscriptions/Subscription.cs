@@ -29,7 +29,16 @@ internal sealed class Subscription : IMcpMessageSink, IAsyncDisposable
     public ChannelReader<byte[]> Reader => _outbound.Reader;
 
     /// <summary>The resource URIs (as the client knows them) whose updates this stream receives.</summary>
-    public IEnumerable<string> ResourceUris => _uris.Values;
+    public IEnumerable<string> ResourceUris
+    {
+        get
+        {
+            lock (_uris)
+            {
+                return [.. _uris.Values];
+            }
+        }
+    }
 
     /// <summary>Remembers a backend session subscribed to <paramref name="backendUri"/>, shown to the client as <paramref name="uri"/>.</summary>
     public void Hold(BackendConnection connection, string backendUri, string uri)
@@ -37,6 +46,15 @@ internal sealed class Subscription : IMcpMessageSink, IAsyncDisposable
         lock (_uris)
         {
             _uris[(connection.Backend, backendUri)] = uri;
+        }
+    }
+
+    /// <summary>Forgets a subscription its backend refused.</summary>
+    public void Release(BackendConnection connection, string backendUri)
+    {
+        lock (_uris)
+        {
+            _uris.Remove((connection.Backend, backendUri));
         }
     }
 

@@ -69,17 +69,20 @@ internal sealed class SubscriptionHub(
         subscription.Keep(connection);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(backend.Timeout);
+        // Held before asking, so an update the backend sends right away is not lost; released if it refuses.
+        subscription.Hold(connection, entry.OriginalName, uri);
         try
         {
             using var response = await connection.RequestAsync(McpMethods.ResourcesSubscribe,
                 JsonSerializer.SerializeToUtf8Bytes(new { uri = entry.OriginalName }), null, timeout.Token);
-            if (response.RootElement.TryGetProperty("result", out _))
+            if (!response.RootElement.TryGetProperty("result", out _))
             {
-                subscription.Hold(connection, entry.OriginalName, uri);
+                subscription.Release(connection, entry.OriginalName);
             }
         }
         catch (Exception ex) when (ex is BackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            subscription.Release(connection, entry.OriginalName);
             BackendFailureLog.BackendFailed(logger, backend.Name, McpMethods.ResourcesSubscribe, ex.Message);
         }
     }

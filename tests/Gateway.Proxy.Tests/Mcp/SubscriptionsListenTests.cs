@@ -45,6 +45,21 @@ public sealed class SubscriptionsListenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_subscribed_resource_is_acknowledged_and_its_backend_updates_arrive_after_the_acknowledgement()
+    {
+        using var response = await ListenAsync("""{"resourceSubscriptions":["fake://alpha/readme"]}""");
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        var acknowledged = await NextEventAsync(reader);
+        var updated = await NextEventAsync(reader);
+
+        Assert.Equal("""{"resourceSubscriptions":["fake://alpha/readme"]}""", acknowledged.GetProperty("params").GetProperty("notifications").GetRawText());
+        Assert.Equal("notifications/resources/updated", updated.GetProperty("method").GetString());
+        Assert.Equal("fake://alpha/readme", updated.GetProperty("params").GetProperty("uri").GetString());
+        Assert.Equal("listen-1", updated.GetProperty("params").GetProperty("_meta").GetProperty("io.modelcontextprotocol/subscriptionId").GetString());
+    }
+
+    [Fact]
     public async Task A_listen_without_event_stream_accept_is_406()
     {
         using var response = await ListenAsync("""{"toolsListChanged":true}""", accept: "application/json");
