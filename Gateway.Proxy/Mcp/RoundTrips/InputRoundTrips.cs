@@ -44,13 +44,6 @@ internal sealed class InputRoundTrips(
         var settings = options.CurrentValue;
         var held = new HeldCall(HeldCalls.NewId(), context.Client, message.Method!, target, message.GetMeta(MetaClientCapabilities),
             settings.MaxInputRounds, time) { Current = context.Sink };
-        if (!calls.TryAdd(held))
-        {
-            held.Dispose();
-            return JsonRpcWriter.Error(message.Id, GatewayErrorCodes.TransportError,
-                $"Too many calls waiting for their clients' input on this gateway (limit {settings.MaxHeldCalls}); retry later.");
-        }
-
         // A call whose client does not come back in time is forgotten (and its backend call cancelled).
         held.Lifetime.Token.UnsafeRegister(static state => { var (calls, held) = ((HeldCalls, HeldCall))state!; calls.Remove(held); }, (calls, held));
         held.Invocation = invoke(held, held.Lifetime.Token).AsTask();
@@ -126,13 +119,27 @@ internal sealed class InputRoundTrips(
                 return JsonRpcWriter.Error(id, GatewayErrorCodes.TransportError, "The call ended without an answer (cancelled or timed out).");
             }
 
+            // Only a call that waits for its client is held (and counted against the cap).
+            if (held.Rounds == 0 && !calls.TryAdd(held))
+            {
+                answered = true;
+                await held.Lifetime.CancelAsync();
+                return JsonRpcWriter.Error(id, GatewayErrorCodes.TransportError,
+                    $"Too many calls waiting for their clients' input on this gateway (limit {options.CurrentValue.MaxHeldCalls}); retry later.");
+            }
+
             return InputRequired(id, held, context);
         }
         finally
         {
-            // Between requests the backend's messages have no one to go to, and the client gets this long to come back.
+            // Between requests the backend's messages have no one to go to, and the client gets this long to come back;
+            // a first request that ends unanswered (its client went away, or it timed out) takes its call with it.
             held.Current = null;
-            if (!answered)
+            if (!answered && held.Rounds == 0)
+            {
+                await held.Lifetime.CancelAsync();
+            }
+            else if (!answered)
             {
                 held.Lifetime.CancelAfter(options.CurrentValue.InputTimeout);
             }

@@ -144,6 +144,25 @@ public sealed class RoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Calls_beyond_the_held_call_cap_are_refused_and_calls_that_ask_nothing_are_not_held()
+    {
+        var gateway = Gateway(("Gateway:Mcp:MaxHeldCalls", "1"));
+        var http = gateway.CreateClient();
+        var held = (await CallAsync(http, id: 1, Capable)).GetProperty("result");
+        Assert.Equal("input_required", held.GetProperty("resultType").GetString());
+
+        var refused = await CallAsync(http, id: 2, Capable);
+        var echoed = McpTestClient.Post("""{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}""");
+        echoed.Headers.Add("Mcp-Method", "tools/call");
+        echoed.Headers.Add("Mcp-Name", "echo");
+        using var echo = await http.SendAsync(echoed);
+
+        Assert.Equal(GatewayErrorCodes.TransportError, refused.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.True((await McpTestClient.ReadMessagesAsync(echo))[^1].TryGetProperty("result", out _));
+        Assert.Equal(1, gateway.Services.GetRequiredService<HeldCalls>().Count);
+    }
+
+    [Fact]
     public async Task A_held_call_whose_client_does_not_return_is_cancelled_and_its_state_refused()
     {
         var gateway = Gateway(("Gateway:Mcp:InputTimeout", "00:00:01"));
