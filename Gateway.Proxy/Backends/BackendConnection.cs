@@ -141,6 +141,12 @@ internal abstract partial class BackendConnection : IAsyncDisposable
         var target = relay ?? Owner;
         if (message.TryGetProperty("id", out var id))
         {
+            if (target?.Sink is IServerRequestSink held)
+            {
+                await held.AskAsync(this, id.GetRawText(), message);
+                return;
+            }
+
             if (target?.Session is null)
             {
                 var refusal = JsonRpcWriter.Error(id, GatewayErrorCodes.MethodNotFound,

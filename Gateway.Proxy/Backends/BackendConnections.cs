@@ -125,6 +125,12 @@ internal sealed class BackendConnections : IAsyncDisposable
         && ReferenceEquals(Find(backend.Name), backend)
         && !BackendSettings.Same(connection.Options, backend);
 
+    /// <summary>
+    /// A backend session of its own whose unsolicited messages go to <paramref name="owner"/> (a 2026-07-28
+    /// subscription stream); the caller disposes it.
+    /// </summary>
+    public BackendConnection Dedicated(BackendOptions backend, RelayTarget owner) => Create(backend, owner, default);
+
     public async ValueTask DisposeAsync()
     {
         _subscription?.Dispose();

@@ -53,6 +53,9 @@ internal sealed partial class CatalogService : BackgroundService
     /// <summary>The snapshot to answer one request from: read it once per request.</summary>
     public CatalogSnapshot Current => _current;
 
+    /// <summary>A merged list changed: the <c>notifications/*/list_changed</c> method to announce.</summary>
+    public event Action<string>? ListChanged;
+
     /// <summary>Completes once every backend was tried once, so the first <c>tools/list</c> is not empty by accident.</summary>
     public Task WhenReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
 
@@ -221,7 +224,7 @@ internal sealed partial class CatalogService : BackgroundService
             Announce(previous.Prompts, next.Prompts, McpMethods.PromptsListChanged);
             if (!SameItems(previous.Resources, next.Resources) || !SameItems(previous.Templates, next.Templates))
             {
-                _sessions.Broadcast(JsonRpcWriter.Request(null, McpMethods.ResourcesListChanged, default));
+                Broadcast(McpMethods.ResourcesListChanged);
             }
         }
     }
@@ -230,8 +233,15 @@ internal sealed partial class CatalogService : BackgroundService
     {
         if (!SameItems(previous, next))
         {
-            _sessions.Broadcast(JsonRpcWriter.Request(null, method, default));
+            Broadcast(method);
         }
+    }
+
+    /// <summary>To every session's stream, and to <see cref="ListChanged"/> (the 2026-07-28 subscriptions).</summary>
+    private void Broadcast(string method)
+    {
+        _sessions.Broadcast(JsonRpcWriter.Request(null, method, default));
+        ListChanged?.Invoke(method);
     }
 
     private static bool SameItems(ImmutableArray<CatalogEntry> a, ImmutableArray<CatalogEntry> b) =>

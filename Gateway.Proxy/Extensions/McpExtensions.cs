@@ -8,10 +8,13 @@ using Gateway.Proxy.Mcp.FanOut;
 using Gateway.Proxy.Mcp.Http;
 using Gateway.Proxy.Mcp.Lists;
 using Gateway.Proxy.Mcp.Replication;
+using Gateway.Proxy.Mcp.RoundTrips;
 using Gateway.Proxy.Mcp.Routing;
 using Gateway.Proxy.Mcp.Sessions;
+using Gateway.Proxy.Mcp.Subscriptions;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Stdio;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 
@@ -50,10 +53,18 @@ internal static class McpExtensions
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
         services.AddSingleton<CatalogCollisionReporter>();
+        services.AddSingleton<SubscriptionHub>();
         services.AddSingleton<CatalogService>();
         services.AddHealthChecks().AddCheck<CatalogNamesHealthCheck>(CatalogNamesHealthCheck.Name);
         services.AddHostedService(sp => sp.GetRequiredService<CatalogService>());
         services.AddSingleton<SessionHandshake>();
+        // requestState is sealed with Data Protection; replicas must share its key ring (one machine and user share
+        // the default one).
+        services.AddDataProtection().SetApplicationName("Gateway");
+        services.AddSingleton<RequestStateSeal>();
+        services.AddSingleton<ReplicaIdentity>();
+        services.AddSingleton<HeldCalls>();
+        services.AddSingleton<InputRoundTrips>();
         services.AddSingleton<CatalogPages>();
         services.AddSingleton<RoutedCalls>();
         services.AddSingleton<ResourceSubscriptions>();
@@ -64,6 +75,7 @@ internal static class McpExtensions
         services.AddSingleton<HttpSessions>();
         services.AddSingleton<BatchRequests>();
         services.AddSingleton<EventStreams>();
+        services.AddSingleton<HeldCallForwarding>();
         services.AddSingleton<McpHttpEndpoint>();
         return builder;
     }

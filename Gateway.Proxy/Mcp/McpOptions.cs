@@ -59,5 +59,34 @@ public sealed class McpOptions
     [Range(1024, 1024 * 1024 * 1024)]
     public int MaxBackendLineBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a held call (a 2026-07-28 client's call whose session-era backend asked for input) waits for the
+    /// client's retry with the answers before it is cancelled. Default: 5 min.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan InputTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most <c>input_required</c> rounds one logical call may take; the backend's next question is refused. Default: 8.</summary>
+    [Range(1, 100)]
+    public int MaxInputRounds { get; set; } = 8;
+
+    /// <summary>Most calls this replica holds while their clients answer; a call beyond it is refused with -32000. Default: 1,000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxHeldCalls { get; set; } = 1000;
+
+    /// <summary>
+    /// This replica's own base URL (e.g. <c>http://10.0.0.5:8080</c>), to which another replica forwards a client's
+    /// retry of a call held here. Default: the first address the server listens on (a wildcard host read as
+    /// <c>localhost</c>, which is right only when every replica runs on one machine).
+    /// </summary>
+    public Uri? ReplicaAddress { get; set; }
+
+    /// <summary>
+    /// <c>ttlMs</c> on 2026-07-28 list and <c>server/discover</c> results: how long a client may consider them fresh
+    /// (catalog changes still arrive as <c>list_changed</c>). Default: 60 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ListTtl { get; set; } = TimeSpan.FromSeconds(60);
+
     internal static readonly string[] DefaultHosts = ["localhost", "127.0.0.1", "[::1]", "::1"];
 }

@@ -23,6 +23,7 @@ internal static class McpProtocol
 
     public const string MetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
     public const string MetaServerInfo = "io.modelcontextprotocol/serverInfo";
+    public const string MetaSubscriptionId = "io.modelcontextprotocol/subscriptionId";
 
     public const string ServerName = "gateway";
 
@@ -58,4 +59,7 @@ internal static class McpMethods
     public const string ToolsListChanged = "notifications/tools/list_changed";
     public const string ResourcesListChanged = "notifications/resources/list_changed";
     public const string PromptsListChanged = "notifications/prompts/list_changed";
+    public const string ResourcesUpdated = "notifications/resources/updated";
+    public const string SubscriptionsListen = "subscriptions/listen";
+    public const string SubscriptionsAcknowledged = "notifications/subscriptions/acknowledged";
 }

@@ -2,11 +2,13 @@ using System.Runtime.CompilerServices;
 using Gateway.Contracts;
 using Gateway.Proxy.Catalog;
 using Gateway.Proxy.JsonRpc;
+using Gateway.Proxy.Mcp.Caching;
 using Gateway.Proxy.Mcp.FanOut;
 using Gateway.Proxy.Mcp.Lists;
 using Gateway.Proxy.Mcp.Routing;
 using Gateway.Proxy.Mcp.ServerInfo;
 using Gateway.Proxy.Pipeline;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Mcp.Dispatch;
 
@@ -19,7 +21,8 @@ internal sealed class McpDispatcher(
     RoutedCalls routes,
     ResourceSubscriptions subscriptions,
     LogLevelFanOut logLevels,
-    ClientSignals signals)
+    ClientSignals signals,
+    IOptionsMonitor<McpOptions> options)
 {
     /// <summary>The response to send, or null for notifications and responses.</summary>
     /// <remarks>
@@ -44,7 +47,11 @@ internal sealed class McpDispatcher(
         context.Session?.TrackRequest(requestId, cancellation);
         try
         {
-            return await HandleRequestAsync(message, context, cancellation.Token);
+            var response = await HandleRequestAsync(message, context, cancellation.Token);
+            // Only a 2026-07-28 request comes without a session.
+            return context.Session is null
+                ? StatelessResults.Complete(response, message.Method, options.CurrentValue.ListTtl)
+                : response;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -70,6 +77,9 @@ internal sealed class McpDispatcher(
             McpMethods.ToolsCall => routes.RouteAsync(message, context, CatalogItemKind.Tool, message.GetParamString("name"), cancellationToken),
             McpMethods.PromptsGet => routes.RouteAsync(message, context, CatalogItemKind.Prompt, message.GetParamString("name"), cancellationToken),
             McpMethods.ResourcesRead => routes.RouteAsync(message, context, CatalogItemKind.Resource, message.GetParamString("uri"), cancellationToken),
+            // 2026-07-28 replaced them with subscriptions/listen.
+            McpMethods.ResourcesSubscribe or McpMethods.ResourcesUnsubscribe when context.Session is null => ValueTask.FromResult(JsonRpcWriter.Error(
+                message.Id, GatewayErrorCodes.MethodNotFound, $"Method not found: {message.Method} (protocol 2026-07-28 subscribes with subscriptions/listen)")),
             McpMethods.ResourcesSubscribe or McpMethods.ResourcesUnsubscribe => subscriptions.SubscribeAsync(message, context, cancellationToken),
             McpMethods.Complete => routes.RouteCompletionAsync(message, context, cancellationToken),
             McpMethods.SetLevel => logLevels.SetLevelAsync(message, context, cancellationToken),

@@ -20,7 +20,7 @@ internal static class RequestChecks
         McpMethods.Ping, McpMethods.Discover, McpMethods.Initialize, McpMethods.ToolsList, McpMethods.PromptsList,
         McpMethods.ResourcesList, McpMethods.ResourceTemplatesList, McpMethods.ToolsCall, McpMethods.PromptsGet,
         McpMethods.ResourcesRead, McpMethods.ResourcesSubscribe, McpMethods.ResourcesUnsubscribe, McpMethods.Complete,
-        McpMethods.SetLevel);
+        McpMethods.SetLevel, McpMethods.SubscriptionsListen);
 
     public static JsonRpcError? Check(JsonRpcMessage request, EdgeOptions limits)
     {

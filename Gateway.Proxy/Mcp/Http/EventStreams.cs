@@ -1,12 +1,13 @@
 using System.Threading.Channels;
 using Gateway.Proxy.JsonRpc;
 using Gateway.Proxy.Mcp.Dispatch;
+using Gateway.Proxy.Mcp.Subscriptions;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Mcp.Http;
 
-/// <summary>The two SSE streams of <c>/mcp</c>: a POST's answer, and a session's GET stream.</summary>
-internal sealed class EventStreams(McpDispatcher dispatcher)
+/// <summary>The SSE streams of <c>/mcp</c>: a POST's answer, a session's GET stream, a 2026-07-28 <c>subscriptions/listen</c>.</summary>
+internal sealed class EventStreams(McpDispatcher dispatcher, SubscriptionHub subscriptions, IHostApplicationLifetime lifetime)
 {
     /// <summary>
     /// Answers as an SSE stream so the backend's progress, logging and requests about this call reach the client
@@ -48,6 +49,36 @@ internal sealed class EventStreams(McpDispatcher dispatcher)
         finally
         {
             session.StreamClosed();
+        }
+    }
+
+    /// <summary>
+    /// A <c>subscriptions/listen</c>: the acknowledgement first, then the notifications asked for, until the client
+    /// closes the stream; a gateway shutting down ends it with the listen request's result.
+    /// </summary>
+    public async Task ListenAsync(HttpContext http, JsonRpcMessage listen, ClientIdentity client)
+    {
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var subscription = await subscriptions.OpenAsync(listen, client, ended.Token);
+        try
+        {
+            HttpAnswers.StartEventStream(http);
+            await HttpAnswers.WriteEventAsync(http.Response.BodyWriter, subscription.Acknowledgement(), ended.Token);
+            await foreach (var message in subscription.Reader.ReadAllAsync(ended.Token))
+            {
+                await HttpAnswers.WriteEventAsync(http.Response.BodyWriter, message, ended.Token);
+            }
+        }
+        catch (OperationCanceledException) when (ended.IsCancellationRequested)
+        {
+            if (!http.RequestAborted.IsCancellationRequested)
+            {
+                await HttpAnswers.WriteEventAsync(http.Response.BodyWriter, subscription.Completion(listen.Id), http.RequestAborted);
+            }
+        }
+        finally
+        {
+            await subscriptions.CloseAsync(subscription);
         }
     }
 

@@ -4,6 +4,7 @@ using Gateway.Contracts;
 using Gateway.Proxy.JsonRpc;
 using Gateway.Proxy.Mcp.Dispatch;
 using Gateway.Proxy.Mcp.Edge;
+using Gateway.Proxy.Mcp.RoundTrips;
 using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,8 @@ internal sealed class McpHttpEndpoint(
     HttpCallers callers,
     BatchRequests batches,
     EventStreams streams,
+    InputRoundTrips roundTrips,
+    HeldCallForwarding forwarding,
     UpstreamCredentials credentials,
     IOptionsMonitor<McpOptions> options,
     TimeProvider time)
@@ -108,6 +111,25 @@ internal sealed class McpHttpEndpoint(
 
         if (await ProtocolHeaders.CheckAsync(http, message) is not { } stateless)
         {
+            return;
+        }
+
+        if (stateless && !HeldCallForwarding.IsForwarded(http) && roundTrips.HolderElsewhere(message) is { } holder)
+        {
+            await forwarding.ForwardAsync(http, body.Value, holder, cancellation.Token);
+            return;
+        }
+
+        if (stateless && message.Method == McpMethods.SubscriptionsListen && message.IsRequest)
+        {
+            if (!accept.HasFlag(AnswerFormats.EventStream))
+            {
+                await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status406NotAcceptable, GatewayErrorCodes.TransportError,
+                    "subscriptions/listen is answered as a stream: Accept must include text/event-stream.", message.Id);
+                return;
+            }
+
+            await streams.ListenAsync(http, message, client);
             return;
         }
 

@@ -5,6 +5,7 @@ using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Backends;
 using Gateway.Proxy.Catalog;
 using Gateway.Proxy.JsonRpc;
+using Gateway.Proxy.Mcp.RoundTrips;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Mcp.Routing;
@@ -17,6 +18,7 @@ internal sealed class RoutedCalls(
     CatalogService catalog,
     BackendConnections connections,
     CallPipeline pipeline,
+    InputRoundTrips roundTrips,
     ILogger<RoutedCalls> logger)
 {
     public ValueTask<byte[]> RouteCompletionAsync(JsonRpcMessage message, McpRequestContext context, CancellationToken cancellationToken)
@@ -63,6 +65,14 @@ internal sealed class RoutedCalls(
         }
 
         var backend = entry is null ? null : connections.Find(entry.Backend);
+        // A 2026-07-28 client's call that a session-era backend may interrupt with questions (multi round-trip).
+        var held = context.Session is null && InputRoundTrips.Applies(message.Method) && backend is not null;
+        if (held && message.GetParamString(InputRoundTrips.StateProperty) is not null)
+        {
+            // A retry continues the held call: no new pipeline decision, no second audit event.
+            return await roundTrips.ResumeAsync(message, context, target, cancellationToken);
+        }
+
         var call = new CallContext
         {
             Method = message.Method!,
@@ -72,7 +82,8 @@ internal sealed class RoutedCalls(
             Backend = backend?.Name,
             RequestId = message.IdText,
             SessionId = context.Session?.Id,
-            Arguments = BackendParameters.ArgumentsOf(message),
+            // A held call is audited when it ends, after this request's message is gone.
+            Arguments = held ? BackendParameters.ArgumentsOf(message)?.Clone() : BackendParameters.ArgumentsOf(message),
         };
         if (entry is null || backend is null)
         {
@@ -82,6 +93,13 @@ internal sealed class RoutedCalls(
                 : JsonRpcRefusal.Error(GatewayErrorCodes.InvalidParams, $"Unknown {KindName(kind)}: {target}");
             var refused = await pipeline.RefuseUnknownAsync(call, unknown);
             return JsonRpcWriter.Response(message.Id, refused.Response.Span, refused.IsError);
+        }
+
+        if (held)
+        {
+            return await roundTrips.StartAsync(message, context, target, (sink, lifetime) => pipeline.InvokeAsync(call,
+                token => CallBackendAsync(message, new McpRequestContext { Client = context.Client, Sink = sink }, backend!, entry!, token), lifetime),
+                cancellationToken);
         }
 
         var result = await pipeline.InvokeAsync(call, token => CallBackendAsync(message, context, backend, entry, token), cancellationToken);

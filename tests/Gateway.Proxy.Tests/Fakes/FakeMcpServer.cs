@@ -17,7 +17,8 @@ namespace Gateway.Proxy.Tests.Fakes;
 /// A small Streamable HTTP MCP server on 127.0.0.1:0 with tools that misbehave on purpose:
 /// <c>hang</c> never answers, <c>garbage</c> answers non-JSON, <c>boom</c> answers 500, <c>cut</c> breaks off its SSE answer, <c>grow</c> adds a tool <c>grown</c> and says list_changed, <c>reject</c> answers a
 /// JSON-RPC error, <c>progress</c> streams a progress and a log notification first, <c>ask</c> asks the client to
-/// elicit and returns its answer. Any other listed tool echoes "{server}:{tool}:{arguments}".
+/// elicit and returns its answer. Any other listed tool echoes "{server}:{tool}:{arguments}". <c>resources/subscribe</c>
+/// is accepted and followed by one <c>notifications/resources/updated</c> for the URI.
 /// </summary>
 internal sealed class FakeMcpServer : IAsyncDisposable
 {
@@ -123,7 +124,7 @@ internal sealed class FakeMcpServer : IAsyncDisposable
         var parameters = message["params"] as JsonObject ?? [];
         switch (method)
         {
-            case "ping" or "logging/setLevel" or "resources/subscribe" or "resources/unsubscribe":
+            case "ping" or "logging/setLevel" or "resources/unsubscribe":
                 await WriteJsonAsync(http, Result(id, []));
                 break;
             case "tools/list":
@@ -152,6 +153,17 @@ internal sealed class FakeMcpServer : IAsyncDisposable
                 break;
             case "tools/call":
                 await CallToolAsync(http, id, parameters);
+                break;
+            case "resources/subscribe":
+                // Accepts, and reports the resource changed at once (on the subscribe's own answer).
+                http.Response.ContentType = "text/event-stream";
+                await WriteEventAsync(http, new JsonObject
+                {
+                    ["jsonrpc"] = "2.0",
+                    ["method"] = "notifications/resources/updated",
+                    ["params"] = new JsonObject { ["uri"] = (string?)parameters["uri"] },
+                });
+                await WriteEventAsync(http, Result(id, []));
                 break;
             default:
                 await WriteJsonAsync(http, Error(id, -32601, "Method not found"));

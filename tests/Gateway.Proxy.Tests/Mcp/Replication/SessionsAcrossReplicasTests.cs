@@ -75,7 +75,13 @@ public sealed class SessionsAcrossReplicasTests(GarnetServer garnet) : IClassFix
         var jsonOnly = await Step("tools/call progress on B (JSON answer)", () => b.PostAsync(
             """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"progress","_meta":{"progressToken":"p-2"}}}""", "application/json"));
         Assert.Equal("done", Text((await McpTestClient.ReadMessagesAsync(jsonOnly)).Single()));
+        // the fake backend reports the subscribed resource updated at once; that notification may come first
         var relayed = await NextMessageAsync(events);
+        while (relayed.GetProperty("method").GetString() == "notifications/resources/updated")
+        {
+            relayed = await NextMessageAsync(events);
+        }
+
         Assert.Equal("notifications/progress", relayed.GetProperty("method").GetString());
         Assert.Equal("p-2", relayed.GetProperty("params").GetProperty("progressToken").GetString());
 
