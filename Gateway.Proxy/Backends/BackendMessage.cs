@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
+using Gateway.Proxy.JsonRpc;
 
 namespace Gateway.Proxy.Backends;
 
@@ -11,15 +11,8 @@ internal sealed class BackendMessage(JsonDocument document, ReadOnlyMemory<byte>
 {
     public JsonElement RootElement => document.RootElement;
 
-    /// <summary>
-    /// The bytes of <paramref name="element"/>, an element of this message, as the backend wrote them: a slice of the
-    /// message, valid as long as anything holds it (disposing the message returns only the parsed form's buffers).
-    /// </summary>
-    public ReadOnlyMemory<byte> Raw(JsonElement element)
-    {
-        var raw = JsonMarshal.GetRawUtf8Value(element);
-        return utf8.Span.Overlaps(raw, out var offset) ? utf8.Slice(offset, raw.Length) : raw.ToArray();
-    }
+    /// <summary>The bytes of <paramref name="element"/>, an element of this message, as the backend wrote them.</summary>
+    public ReadOnlyMemory<byte> Raw(JsonElement element) => RawJson.Of(utf8, element);
 
     public void Dispose() => document.Dispose();
 }

@@ -39,12 +39,14 @@ internal sealed class McpDispatcher(
                 return null;
         }
 
-        var requestId = message.Id.GetRawText();
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        context.Session?.TrackRequest(requestId, cancellation);
+        // Only a session's client can cancel a request (notifications/cancelled); a stateless one is spared the source.
+        var session = context.Session;
+        var requestId = session is null ? null : message.Id.GetRawText();
+        using var cancellation = session is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        session?.TrackRequest(requestId!, cancellation!);
         try
         {
-            return await HandleRequestAsync(message, context, cancellation.Token);
+            return await HandleRequestAsync(message, context, cancellation?.Token ?? cancellationToken);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -52,7 +54,7 @@ internal sealed class McpDispatcher(
         }
         finally
         {
-            context.Session?.UntrackRequest(requestId);
+            session?.UntrackRequest(requestId!);
         }
     }
 
