@@ -34,6 +34,9 @@ public static class Extensions
     /// <summary>Prefix of every ActivitySource and Meter the gateway's services own.</summary>
     private const string GatewayTelemetryPrefix = "Gateway.";
 
+    /// <summary>ASP.NET Core's per-request log ("Request starting", "Request finished").</summary>
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>MassTransit's ActivitySource and Meter: the trace context rides the bus from the proxy to its consumers.</summary>
     private const string MassTransitTelemetryName = "MassTransit";
 
@@ -61,15 +64,22 @@ public static class Extensions
     /// Logs, metrics and traces to the OTLP endpoint the orchestrator names (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>; the
     /// AppHost points it at the dashboard). Without one nothing is set up: a tracer provider with no exporter still
     /// samples every request in and every backend call out (two recorded activities, their tags and a diagnostic
-    /// listener per call) and a meter provider still records every request, work that nobody reads. Trace context
-    /// still flows without it: ASP.NET Core starts the request's activity from an incoming <c>traceparent</c> while
-    /// logging is on, and HttpClient passes the current one on.
+    /// listener per call) and a meter provider still records every request, work that nobody reads. Nor, unless
+    /// <c>Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics</c> is configured, does ASP.NET Core log each
+    /// request: while that category logs at any level it starts an activity and a logging scope for every request,
+    /// and HttpClient then starts a second activity and writes <c>traceparent</c> on every call out. With an
+    /// endpoint, tracing listens, so trace context flows from the request in to every call out.
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
+            if (builder.Configuration[$"Logging:LogLevel:{HostingDiagnosticsCategory}"] is null)
+            {
+                builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
+            }
+
             return builder;
         }
 

@@ -22,17 +22,43 @@ public sealed class CredentialHandler : DelegatingHandler
         _credentials = credentials;
     }
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A credential that needs no token fetch (none, or a static header) is set without an async step of its own:
+    /// this runs on every backend call.
+    /// </remarks>
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Headers.Authorization = null;
         var backend = _backend ?? (request.Options.TryGetValue(UpstreamCredentials.BackendOption, out var named) ? named : null);
-        if (backend is not null && await _credentials.GetAsync(backend, cancellationToken) is { } credential)
+        if (backend is null)
         {
-            request.Headers.Remove(credential.Header);
-            request.Headers.TryAddWithoutValidation(credential.Header, credential.Value);
+            return base.SendAsync(request, cancellationToken);
         }
 
+        var lookup = _credentials.GetAsync(backend, cancellationToken);
+        if (!lookup.IsCompletedSuccessfully)
+        {
+            return SendAfterLookupAsync(request, lookup, cancellationToken);
+        }
+
+        SetCredential(request, lookup.Result);
+        return base.SendAsync(request, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAfterLookupAsync(HttpRequestMessage request, ValueTask<(string Header, string Value)?> lookup,
+        CancellationToken cancellationToken)
+    {
+        SetCredential(request, await lookup);
         return await base.SendAsync(request, cancellationToken);
+    }
+
+    private static void SetCredential(HttpRequestMessage request, (string Header, string Value)? credential)
+    {
+        if (credential is { } c)
+        {
+            request.Headers.Remove(c.Header);
+            request.Headers.TryAddWithoutValidation(c.Header, c.Value);
+        }
     }
 }

@@ -52,7 +52,7 @@ internal abstract partial class BackendConnection : IAsyncDisposable
     /// Sends a request and returns the backend's whole response message. Messages the backend sends about this
     /// request before answering go to <paramref name="relay"/>. Throws <see cref="BackendException"/> on failure.
     /// </summary>
-    public async Task<JsonDocument> RequestAsync(string method, ReadOnlyMemory<byte> parameters, RelayTarget? relay, CancellationToken cancellationToken)
+    public async Task<BackendMessage> RequestAsync(string method, ReadOnlyMemory<byte> parameters, RelayTarget? relay, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -114,7 +114,7 @@ internal abstract partial class BackendConnection : IAsyncDisposable
     protected abstract Task OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>Sends one request and waits for the response with <paramref name="id"/>.</summary>
-    protected abstract Task<JsonDocument> SendRequestAsync(long id, byte[] message, RelayTarget? relay, CancellationToken cancellationToken);
+    protected abstract Task<BackendMessage> SendRequestAsync(long id, byte[] message, RelayTarget? relay, CancellationToken cancellationToken);
 
     /// <summary>Sends a notification or a response.</summary>
     protected abstract Task SendMessageAsync(byte[] message, CancellationToken cancellationToken);
@@ -187,14 +187,14 @@ internal abstract partial class BackendConnection : IAsyncDisposable
     }
 
     /// <summary>Parses one message of the backend's; null (and logged) when it is not JSON-RPC.</summary>
-    protected JsonDocument? ParseMessage(ReadOnlyMemory<byte> utf8)
+    protected BackendMessage? ParseMessage(ReadOnlyMemory<byte> utf8)
     {
         try
         {
             var document = JsonDocument.Parse(utf8);
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
-                return document;
+                return new BackendMessage(document, utf8);
             }
 
             document.Dispose();

@@ -57,7 +57,7 @@ internal sealed partial class HttpBackendConnection : BackendConnection
         return Task.CompletedTask;
     }
 
-    protected override async Task<JsonDocument> SendRequestAsync(long id, byte[] message, RelayTarget? relay, CancellationToken cancellationToken)
+    protected override async Task<BackendMessage> SendRequestAsync(long id, byte[] message, RelayTarget? relay, CancellationToken cancellationToken)
     {
         using var request = CreatePost(message);
         HttpResponseMessage response;
@@ -98,7 +98,7 @@ internal sealed partial class HttpBackendConnection : BackendConnection
         }
     }
 
-    private async Task<JsonDocument> ReadAnswerAsync(HttpResponseMessage response, long id, RelayTarget? relay, CancellationToken cancellationToken)
+    private async Task<BackendMessage> ReadAnswerAsync(HttpResponseMessage response, long id, RelayTarget? relay, CancellationToken cancellationToken)
     {
         // Read unparsed: ContentType would build a MediaTypeHeaderValue for every answer.
         if (response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var contentType)
@@ -168,7 +168,7 @@ internal sealed partial class HttpBackendConnection : BackendConnection
         }
     }
 
-    private async Task<JsonDocument> ReadSseAnswerAsync(HttpResponseMessage response, long id, RelayTarget? relay, CancellationToken cancellationToken)
+    private async Task<BackendMessage> ReadSseAnswerAsync(HttpResponseMessage response, long id, RelayTarget? relay, CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         await foreach (var data in SseReader.ReadDataAsync(stream, cancellationToken))

@@ -18,7 +18,7 @@ internal sealed partial class StdioBackendConnection : BackendConnection
     private static readonly TimeSpan s_minBackoff = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_stableUptime = TimeSpan.FromSeconds(30);
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonDocument>> _pending = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<BackendMessage>> _pending = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly TimeProvider _time;
     private readonly int _maxLineBytes;
@@ -64,9 +64,9 @@ internal sealed partial class StdioBackendConnection : BackendConnection
         await StartAsync();
     }
 
-    protected override async Task<JsonDocument> SendRequestAsync(long id, byte[] message, RelayTarget? relay, CancellationToken cancellationToken)
+    protected override async Task<BackendMessage> SendRequestAsync(long id, byte[] message, RelayTarget? relay, CancellationToken cancellationToken)
     {
-        var answer = new TaskCompletionSource<JsonDocument>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource<BackendMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = answer;
         try
         {

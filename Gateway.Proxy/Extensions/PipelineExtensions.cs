@@ -36,6 +36,7 @@ internal static class PipelineExtensions
 
         // Stages.
         services.AddOptions<KillSwitchOptions>().BindConfiguration(KillSwitchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.SectionName);
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         if (hasRedis)
         {

@@ -20,10 +20,12 @@ internal sealed class JsonRpcMessage : IDisposable
     public const int MaxDepth = 128;
 
     private readonly JsonDocument _document;
+    private readonly ReadOnlyMemory<byte> _utf8;
 
-    private JsonRpcMessage(JsonDocument document, JsonRpcKind kind, JsonElement id, string? method, JsonElement parameters)
+    private JsonRpcMessage(JsonDocument document, ReadOnlyMemory<byte> utf8, JsonRpcKind kind, JsonElement id, string? method, JsonElement parameters)
     {
         _document = document;
+        _utf8 = utf8;
         Kind = kind;
         Id = id;
         Method = method;
@@ -67,6 +69,9 @@ internal sealed class JsonRpcMessage : IDisposable
             ? value
             : default;
 
+    /// <summary>The bytes of <paramref name="element"/>, an element of this message, as the client wrote them.</summary>
+    public ReadOnlyMemory<byte> Raw(JsonElement element) => RawJson.Of(_utf8, element);
+
     public void Dispose() => _document.Dispose();
 
     /// <summary>
@@ -93,7 +98,7 @@ internal sealed class JsonRpcMessage : IDisposable
             return null;
         }
 
-        var message = Validate(document, out error);
+        var message = Validate(document, utf8, out error);
         if (message is null)
         {
             document.Dispose();
@@ -102,7 +107,7 @@ internal sealed class JsonRpcMessage : IDisposable
         return message;
     }
 
-    private static JsonRpcMessage? Validate(JsonDocument document, out JsonRpcError error)
+    private static JsonRpcMessage? Validate(JsonDocument document, ReadOnlyMemory<byte> utf8, out JsonRpcError error)
     {
         var root = document.RootElement;
         error = default;
@@ -146,12 +151,12 @@ internal sealed class JsonRpcMessage : IDisposable
                 return null;
             }
 
-            return new JsonRpcMessage(document, hasId ? JsonRpcKind.Request : JsonRpcKind.Notification, hasId ? id : default, name, parameters);
+            return new JsonRpcMessage(document, utf8, hasId ? JsonRpcKind.Request : JsonRpcKind.Notification, hasId ? id : default, name, parameters);
         }
 
         if (hasId && (root.TryGetProperty("result", out _) ^ root.TryGetProperty("error", out _)))
         {
-            return new JsonRpcMessage(document, JsonRpcKind.Response, id, null, default);
+            return new JsonRpcMessage(document, utf8, JsonRpcKind.Response, id, null, default);
         }
 
         error = new JsonRpcError(GatewayErrorCodes.InvalidRequest, "Invalid Request: neither a request, a notification nor a response.");

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Gateway.Proxy.JsonRpc;
@@ -5,18 +6,26 @@ namespace Gateway.Proxy.JsonRpc;
 /// <summary>Writes JSON-RPC envelopes around payloads that are already serialized, without re-parsing them.</summary>
 internal static class JsonRpcWriter
 {
+    /// <summary>
+    /// <c>{"jsonrpc":"2.0","id":…,"result":…}</c> (or <c>"error"</c>) around <paramref name="payload"/>, copied once
+    /// into an array of the exact size. The id is copied as the client wrote it; an id that is neither a string nor a
+    /// number (a parse error's) is written as <c>null</c>.
+    /// </summary>
     public static byte[] Response(JsonElement id, ReadOnlySpan<byte> payload, bool isError)
     {
-        using var scratch = ScratchJsonWriter.Rent(payload.Length + 64);
-        var writer = scratch.Writer;
-        writer.WriteStartObject();
-        writer.WriteString("jsonrpc"u8, "2.0"u8);
-        WriteId(writer, id);
-        writer.WritePropertyName(isError ? "error"u8 : "result"u8);
-        writer.WriteRawValue(payload, skipInputValidation: true);
-        writer.WriteEndObject();
-
-        return scratch.ToArray();
+        var rawId = RawId(id);
+        var member = isError ? ErrorMember : ResultMember;
+        var envelope = GC.AllocateUninitializedArray<byte>(EnvelopeStart.Length + rawId.Length + member.Length + payload.Length + 1);
+        var span = envelope.AsSpan();
+        EnvelopeStart.CopyTo(span);
+        span = span[EnvelopeStart.Length..];
+        rawId.CopyTo(span);
+        span = span[rawId.Length..];
+        member.CopyTo(span);
+        span = span[member.Length..];
+        payload.CopyTo(span);
+        span[payload.Length] = (byte)'}';
+        return envelope;
     }
 
     public static byte[] Result(JsonElement id, Action<Utf8JsonWriter> writeResult)
@@ -170,6 +179,15 @@ internal static class JsonRpcWriter
 
         return scratch.ToArray();
     }
+
+    private static ReadOnlySpan<byte> EnvelopeStart => """{"jsonrpc":"2.0","id":"""u8;
+
+    private static ReadOnlySpan<byte> ResultMember => ""","result":"""u8;
+
+    private static ReadOnlySpan<byte> ErrorMember => ""","error":"""u8;
+
+    private static ReadOnlySpan<byte> RawId(JsonElement id) =>
+        id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? JsonMarshal.GetRawUtf8Value(id) : "null"u8;
 
     private static void WriteId(Utf8JsonWriter writer, JsonElement id)
     {

@@ -3,6 +3,7 @@ using Gateway.Proxy.Pipeline.Access;
 using Gateway.Proxy.Pipeline.KillSwitches;
 using Gateway.Proxy.Pipeline.RateLimiting;
 using Gateway.Proxy.Pipeline.TokenBudgets;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Pipeline;
 
@@ -14,13 +15,20 @@ namespace Gateway.Proxy.Pipeline;
 /// <remarks>
 /// The order is deliberate: a killed call spends no rate-limit token, a rate-limited call reveals nothing about
 /// what the client may use, and only calls the client may make reach (and count against) a breaker.
+/// With <see cref="PolicyOptions.Enabled"/> false no stage runs and every item is visible.
 /// </remarks>
-public sealed class PolicyStages(KillSwitchState killSwitches, CallRateLimiter rateLimiter, TokenBudget tokens, AccessPolicy access)
+public sealed class PolicyStages(KillSwitchState killSwitches, CallRateLimiter rateLimiter, TokenBudget tokens, AccessPolicy access,
+    IOptionsMonitor<PolicyOptions> options)
 {
     /// <summary>Null when every stage admits the call.</summary>
     public ValueTask<Refusal?> CheckAsync(CallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!options.CurrentValue.Enabled)
+        {
+            return default;
+        }
+
         var snapshot = killSwitches.Current;
         var killSwitch = context.TargetKind == CatalogItemKind.Model
             ? snapshot.FindModel(context.Target!)
@@ -82,7 +90,8 @@ public sealed class PolicyStages(KillSwitchState killSwitches, CallRateLimiter r
             : new Refusal(RefusalKind.Forbidden, $"Client '{context.Client.ClientId}' may not use {Describe(context)}.");
 
     /// <summary>Whether <paramref name="client"/> may use the item; lists show only these.</summary>
-    public bool IsAllowed(ClientIdentity client, CatalogItemKind kind, string? name) => access.IsAllowed(client, kind, name);
+    public bool IsAllowed(ClientIdentity client, CatalogItemKind kind, string? name) =>
+        !options.CurrentValue.Enabled || access.IsAllowed(client, kind, name);
 
     /// <summary>The target as messages name it, e.g. <c>tool 'echo'</c>.</summary>
     public static string Describe(CallContext context)

@@ -11,7 +11,7 @@ var proxies = new List<ProxyProcess>();
 try
 {
     var connectionStrings = new Dictionary<string, string>(StringComparer.Ordinal);
-    if (arguments.Infrastructure && arguments.Programs.ContainsKey("gateway"))
+    if (arguments.Infrastructure && arguments.Programs.Keys.Any(IsGateway))
     {
         // The AppHost's Garnet and RabbitMQ alone, through Aspire's test builder: the gateway runs as in production.
         Console.Error.WriteLine("starting Garnet and RabbitMQ (AppHost model)...");
@@ -25,6 +25,8 @@ try
     var descriptions = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["gateway"] = arguments.Infrastructure ? "Gateway.Proxy, full pipeline, Garnet rate limits, audit to RabbitMQ" : "Gateway.Proxy, full pipeline, no Redis or bus (audit spilled to disk)",
+        ["gateway-policies-off"] = (arguments.Infrastructure ? "Gateway.Proxy, audit to RabbitMQ" : "Gateway.Proxy, audit spilled to disk")
+            + ", policy stages off (Gateway:Policies:Enabled=false: no kill switch, rate limit or RBAC; circuit gate and audit on)",
         ["yarp"] = "minimal Yarp.ReverseProxy 2.3.0 app (bench/proxy-yarp)",
         ["floor"] = "bare Kestrel + HttpClient forwarder (bench/proxy-floor)",
         ["nginx"] = "nginx, one worker, keep-alive upstream (bench/proxy-nginx)",
@@ -33,8 +35,13 @@ try
     {
         try
         {
-            var proxy = await ProxyProcess.StartAsync(program, backend.Url, spill.FullName,
-                name == "gateway" ? connectionStrings : new Dictionary<string, string>(), arguments.ProxyCpus);
+            var environment = IsGateway(name) ? new Dictionary<string, string>(connectionStrings) : [];
+            if (name == "gateway-policies-off")
+            {
+                environment["Gateway__Policies__Enabled"] = "false";
+            }
+
+            var proxy = await ProxyProcess.StartAsync(program, backend.Url, spill.FullName, environment, arguments.ProxyCpus);
             proxies.Add(proxy);
             targets.Add(new Target(name, descriptions[name], proxy.Url, proxy));
         }
@@ -87,3 +94,5 @@ finally
 
     spill.Delete(recursive: true);
 }
+
+static bool IsGateway(string target) => target.StartsWith("gateway", StringComparison.Ordinal);

@@ -32,10 +32,10 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
     public long PeakWorkingSet { get; private set; }
 
     /// <param name="program">A .dll (run under dotnet) or an executable (bench/proxy-nginx/nginx-forwarder.sh).</param>
-    /// <param name="connectionStrings">Redis and bus connection strings (<c>ConnectionStrings__*</c>); none: standalone.</param>
+    /// <param name="environment">Redis and bus connection strings (<c>ConnectionStrings__*</c>; none: standalone) and any other setting of the proxy's.</param>
     /// <param name="cpus">A <c>taskset</c> CPU list to pin the proxy to; null: unpinned.</param>
     public static async Task<ProxyProcess> StartAsync(string program, Uri backend, string spillDirectory,
-        IReadOnlyDictionary<string, string> connectionStrings, string? cpus)
+        IReadOnlyDictionary<string, string> environment, string? cpus)
     {
         var isDll = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         // taskset execs the proxy, so the process started here is the proxy itself (its CPU and memory are read by PID).
@@ -79,7 +79,7 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
 
         // As the AppHost runs every proxy replica.
         start.Environment[Gateway.AppHost.ProxyRuntime.Gen0SizeVariable] = Gateway.AppHost.ProxyRuntime.Gen0Size;
-        foreach (var (name, value) in connectionStrings)
+        foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
         }

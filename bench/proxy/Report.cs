@@ -61,11 +61,14 @@ internal sealed class Report(ToolsCallArguments arguments, IReadOnlyList<Target>
         }
 
         text.AppendLine();
-        foreach (var reference in new[] { "floor", "yarp", "nginx" })
+        foreach (var subject in new[] { "gateway", "gateway-policies-off" })
         {
-            if (Ratios("gateway", reference) is { } line)
+            foreach (var reference in new[] { "floor", "yarp", "nginx" })
             {
-                text.AppendLine(line);
+                if (Ratios(subject, reference) is { } line)
+                {
+                    text.AppendLine(line);
+                }
             }
         }
 
@@ -140,7 +143,7 @@ internal sealed class Report(ToolsCallArguments arguments, IReadOnlyList<Target>
             return null;
         }
 
-        return string.Create(C, $"gateway / {reference}: CPU per call {Ratio(s.ProxyCpuMicrosecondsPerCall, r.ProxyCpuMicrosecondsPerCall)}×, max sustainable rate {Ratio(s.MaxSustainableRate, r.MaxSustainableRate)}×, added p50 {F(s.AddedP50Microseconds)} vs {F(r.AddedP50Microseconds)} µs, added p99 {F(s.AddedP99Microseconds)} vs {F(r.AddedP99Microseconds)} µs.");
+        return string.Create(C, $"{subject} / {reference}: CPU per call {Ratio(s.ProxyCpuMicrosecondsPerCall, r.ProxyCpuMicrosecondsPerCall)}×, max sustainable rate {Ratio(s.MaxSustainableRate, r.MaxSustainableRate)}×, added p50 {F(s.AddedP50Microseconds)} vs {F(r.AddedP50Microseconds)} µs, added p99 {F(s.AddedP99Microseconds)} vs {F(r.AddedP99Microseconds)} µs.");
     }
 
     private static List<TargetSummary> Summarize(ToolsCallArguments arguments, IReadOnlyList<Target> targets, IReadOnlyList<Slice> slices)

@@ -90,7 +90,7 @@ internal static class Sweep
             var bytes = await AllocationSampler.SampleAsync(proxy.Pid, async () =>
                 calls = (await LoadGenerator.FixedRateAsync(client, arguments.ReferenceRate, arguments.Slice)).Latency.TotalCount);
             var total = bytes.Values.Sum();
-            var byType = bytes.OrderByDescending(b => b.Value).Take(15)
+            var byType = bytes.OrderByDescending(b => b.Value).Take(25)
                 .ToDictionary(b => b.Key, b => b.Value / (double)calls, StringComparer.Ordinal);
             sampled.Add(new Allocations(target.Name, calls, total / (double)calls, byType));
             Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} allocations {target.Name,-10} {total / (double)calls:0} B/call");

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Gateway.Bench.Proxy;
 
 /// <summary>
-/// <c>--gateway DLL [--yarp DLL] [--floor DLL] [--nginx SCRIPT] [--infrastructure full|standalone] [--rates 250,500,…]
+/// <c>--gateway DLL [--gateway-policies-off DLL] [--yarp DLL] [--floor DLL] [--nginx SCRIPT] [--infrastructure full|standalone] [--rates 250,500,…]
 /// [--seconds 4] [--warm-up 10] [--rounds 2] [--reference-rate 1000] [--pin CPUS] [--label shared] --json FILE
 /// --markdown FILE [--plot FILE.gp]</c>. A proxy left out is not measured.
 /// </summary>
@@ -33,7 +33,7 @@ internal sealed record ToolsCallArguments(
         }
 
         var programs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var target in new[] { "gateway", "yarp", "floor", "nginx" })
+        foreach (var target in new[] { "gateway", "gateway-policies-off", "yarp", "floor", "nginx" })
         {
             if (values.TryGetValue(target, out var path))
             {

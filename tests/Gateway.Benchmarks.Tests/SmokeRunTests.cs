@@ -10,13 +10,13 @@ namespace Gateway.Benchmarks.Tests;
 public sealed class SmokeRunTests
 {
     [Fact]
-    public async Task The_tools_call_scenario_measures_latency_and_proxy_cpu_for_direct_the_gateway_yarp_and_the_bare_forwarder()
+    public async Task The_tools_call_scenario_measures_latency_and_proxy_cpu_for_direct_the_gateway_with_and_without_policies_yarp_and_the_bare_forwarder()
     {
         var results = await BenchRun.SmokeAsync("tools-call");
 
         var run = results.GetProperty("runs").EnumerateArray().Single();
         var summary = run.GetProperty("summary").EnumerateArray().ToDictionary(s => s.GetProperty("target").GetString()!);
-        Assert.Superset(new HashSet<string>(["direct", "gateway", "yarp", "floor"]), summary.Keys.ToHashSet());
+        Assert.Superset(new HashSet<string>(["direct", "gateway", "gateway-policies-off", "yarp", "floor"]), summary.Keys.ToHashSet());
         foreach (var (target, figures) in summary)
         {
             BenchRun.Number(figures.GetProperty("p50Microseconds"));

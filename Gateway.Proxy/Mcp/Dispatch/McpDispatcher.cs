@@ -42,14 +42,16 @@ internal sealed class McpDispatcher(
                 return null;
         }
 
-        var requestId = message.Id.GetRawText();
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        context.Session?.TrackRequest(requestId, cancellation);
+        // Only a session's client can cancel a request (notifications/cancelled); a stateless one is spared the source.
+        var session = context.Session;
+        var requestId = session is null ? null : message.Id.GetRawText();
+        using var cancellation = session is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        session?.TrackRequest(requestId!, cancellation!);
         try
         {
-            var response = await HandleRequestAsync(message, context, cancellation.Token);
+            var response = await HandleRequestAsync(message, context, cancellation?.Token ?? cancellationToken);
             // Only a 2026-07-28 request comes without a session.
-            return context.Session is null
+            return session is null
                 ? StatelessResults.Complete(response, message.Method, options.CurrentValue.ListTtl)
                 : response;
         }
@@ -59,7 +61,7 @@ internal sealed class McpDispatcher(
         }
         finally
         {
-            context.Session?.UntrackRequest(requestId);
+            session?.UntrackRequest(requestId!);
         }
     }
 

@@ -87,7 +87,7 @@ internal sealed class ResourceSubscriptions(
         {
             using var response = await connections.For(context.Session, backend)
                 .RequestAsync(method, parameters, new RelayTarget(context.Session, context.Sink), timeout.Token);
-            return BackendResults.FromResponse(response.RootElement, backend.Name);
+            return BackendResults.FromResponse(response, backend.Name);
         }
         catch (Exception ex) when (ex is BackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

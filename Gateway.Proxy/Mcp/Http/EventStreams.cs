@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Gateway.Proxy.JsonRpc;
 using Gateway.Proxy.Mcp.Dispatch;
 using Gateway.Proxy.Mcp.Subscriptions;
@@ -16,16 +15,19 @@ internal sealed class EventStreams(McpDispatcher dispatcher, SubscriptionHub sub
     public async Task AnswerAsync(HttpContext http, JsonRpcMessage message, ClientIdentity client, McpSession? session,
         CancellationToken cancellationToken)
     {
-        var related = new ChannelMessageSink(Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true }));
-        var context = new McpRequestContext { Client = client, Session = session, Sink = related };
-        var answer = DispatchThenCompleteAsync(message, context, related, cancellationToken);
         HttpAnswers.StartEventStream(http);
-        await foreach (var item in related.Reader.ReadAllAsync(cancellationToken))
+        var related = new RelatedEvents(http.Response.BodyWriter, cancellationToken);
+        var context = new McpRequestContext { Client = client, Session = session, Sink = related };
+        byte[] response;
+        try
         {
-            await HttpAnswers.WriteEventAsync(http.Response.BodyWriter, item, cancellationToken);
+            response = (await dispatcher.HandleAsync(message, context, cancellationToken))!;
+        }
+        finally
+        {
+            await related.CompleteAsync();
         }
 
-        var response = await answer;
         await HttpAnswers.WriteEventAsync(http.Response.BodyWriter, response, cancellationToken);
     }
 
@@ -82,16 +84,4 @@ internal sealed class EventStreams(McpDispatcher dispatcher, SubscriptionHub sub
         }
     }
 
-    private async Task<byte[]> DispatchThenCompleteAsync(JsonRpcMessage message, McpRequestContext context, ChannelMessageSink related,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await dispatcher.HandleAsync(message, context, cancellationToken))!;
-        }
-        finally
-        {
-            related.Complete();
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.Proxy.Catalog;
 using Gateway.Proxy.JsonRpc;
@@ -8,19 +7,18 @@ namespace Gateway.Proxy.Mcp.Routing;
 /// <summary>A routed request's params as the backend must see them: its own name for the item, and the gateway's progress token.</summary>
 internal static class BackendParameters
 {
-    public static byte[] Rewrite(JsonRpcMessage message, CatalogEntry entry, string? progressToken)
+    /// <summary>Unchanged params are the client's own bytes, not a copy; only a rename or a progress token rewrites them.</summary>
+    public static ReadOnlyMemory<byte> Rewrite(JsonRpcMessage message, CatalogEntry entry, string? progressToken)
     {
         var renamed = entry.OriginalName != entry.Name;
         if (message.Method == McpMethods.Complete)
         {
-            return renamed
-                ? RewriteCompletionRef(message.Params, entry.OriginalName)
-                : JsonMarshal.GetRawUtf8Value(message.Params).ToArray();
+            return renamed ? RewriteCompletionRef(message.Params, entry.OriginalName) : message.Raw(message.Params);
         }
 
         if (!renamed && progressToken is null)
         {
-            return message.Params.ValueKind == JsonValueKind.Object ? JsonMarshal.GetRawUtf8Value(message.Params).ToArray() : [];
+            return message.Params.ValueKind == JsonValueKind.Object ? message.Raw(message.Params) : default;
         }
 
         var nameProperty = message.Method is McpMethods.ToolsCall or McpMethods.PromptsGet ? "name" : "uri";

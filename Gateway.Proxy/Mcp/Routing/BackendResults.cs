@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Gateway.Proxy.Backends;
 using System.Text.Json;
 using Gateway.Contracts;
 using Gateway.Proxy.JsonRpc;
@@ -10,11 +10,13 @@ namespace Gateway.Proxy.Mcp.Routing;
 internal static class BackendResults
 {
     /// <summary>A backend's JSON-RPC response as a result to relay; one with neither result nor error is not MCP.</summary>
-    public static BackendResult FromResponse(JsonElement response, string backend)
+    /// <remarks>The result or error is relayed as a slice of the backend's message, not a copy.</remarks>
+    public static BackendResult FromResponse(BackendMessage message, string backend)
     {
+        var response = message.RootElement;
         if (response.TryGetProperty("result", out var result))
         {
-            return new BackendResult(JsonMarshal.GetRawUtf8Value(result).ToArray(), IsError: false, ErrorCode: null, BackendFailed: false);
+            return new BackendResult(message.Raw(result), IsError: false, ErrorCode: null, BackendFailed: false);
         }
 
         if (!response.TryGetProperty("error", out var error))
@@ -23,7 +25,7 @@ internal static class BackendResults
         }
 
         int? code = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var c) && c.TryGetInt32(out var value) ? value : null;
-        return new BackendResult(JsonMarshal.GetRawUtf8Value(error).ToArray(), IsError: true, code, BackendFailed: false);
+        return new BackendResult(message.Raw(error), IsError: true, code, BackendFailed: false);
     }
 
     /// <summary>The backend itself failed: counts against its breaker.</summary>

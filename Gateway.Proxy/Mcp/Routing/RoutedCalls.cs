@@ -121,7 +121,7 @@ internal sealed class RoutedCalls(
         {
             var parameters = BackendParameters.Rewrite(message, entry, progressToken);
             using var response = await connection.RequestAsync(message.Method!, parameters, relay, cancellationToken);
-            return BackendResults.FromResponse(response.RootElement, backend.Name);
+            return BackendResults.FromResponse(response, backend.Name);
         }
         catch (BackendException ex)
         {

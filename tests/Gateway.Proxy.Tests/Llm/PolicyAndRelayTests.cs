@@ -10,6 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Proxy.Tests.Llm;
 
 /// <summary>The pipeline's stages on the LLM route, and what the relay changes (and does not) in bodies.</summary>
+/// <remarks>Alone: its span test listens process-wide, and another class's LLM calls for the same model would count.</remarks>
+[Collection(nameof(ProcessWideActivityListeners))]
 public sealed class PolicyAndRelayTests
 {
     private const string Chat = "/v1/chat/completions";

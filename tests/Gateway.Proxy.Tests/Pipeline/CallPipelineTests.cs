@@ -121,6 +121,38 @@ public sealed class CallPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task With_policies_off_a_killed_rate_limited_forbidden_call_reaches_the_backend_and_is_still_audited()
+    {
+        _fixture.Policies.Set(new PolicyOptions { Enabled = false });
+        await _fixture.Commands.EngageAsync(KillSwitchScope.Global, "", "ops", null, CancellationToken.None);
+
+        // Outside the client's roles, past the tool bucket's single token, under the global switch: all admitted.
+        var first = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("delete_everything"), _backend.InvokeAsync, CancellationToken.None);
+        var second = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("delete_everything"), _backend.InvokeAsync, CancellationToken.None);
+
+        Assert.False(first.IsError);
+        Assert.False(second.IsError);
+        Assert.Equal(2, _backend.Calls);
+        Assert.True(_fixture.Pipeline.IsVisible(PipelineFixture.Reader, CatalogItemKind.Tool, "delete_everything"));
+        var calls = _fixture.DrainAudit().Where(e => e.Decision != AuditDecision.Admin).ToList();
+        Assert.Equal([AuditStatus.Ok, AuditStatus.Ok], calls.Select(e => e.Status));
+    }
+
+    [Fact]
+    public async Task Policies_switched_back_on_refuse_again_without_a_restart()
+    {
+        _fixture.Policies.Set(new PolicyOptions { Enabled = false });
+        await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("delete_everything"), _backend.InvokeAsync, CancellationToken.None);
+
+        _fixture.Policies.Set(new PolicyOptions());
+        var refused = await _fixture.Pipeline.InvokeAsync(PipelineFixture.ToolCall("delete_everything"), _backend.InvokeAsync, CancellationToken.None);
+
+        AssertRefusal(refused, GatewayErrorCodes.Forbidden);
+        Assert.Equal(1, _backend.Calls);
+        Assert.False(_fixture.Pipeline.IsVisible(PipelineFixture.Reader, CatalogItemKind.Tool, "delete_everything"));
+    }
+
+    [Fact]
     public async Task UnknownNameSpendsATokenAndIsAuditedAsRefusedUnknownTarget()
     {
         var unknown = JsonRpcRefusal.Error(GatewayErrorCodes.InvalidParams, "Unknown tool: read_nothing");

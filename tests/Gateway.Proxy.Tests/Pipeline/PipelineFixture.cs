@@ -56,11 +56,13 @@ internal sealed class PipelineFixture : IDisposable
             .BuildServiceProvider();
         Circuits = _services.GetRequiredService<CircuitBreakerRegistry>();
         Tokens = new TokenBudget(Options, Time, NullLogger<TokenBudget>.Instance);
-        Stages = new PolicyStages(KillSwitches, RateLimiter, Tokens, Access);
+        Stages = new PolicyStages(KillSwitches, RateLimiter, Tokens, Access, Policies);
         Pipeline = new CallPipeline(Stages, Circuits, audit, InFlight, Options, Time);
     }
 
     public CircuitBreakerRegistry Circuits { get; }
+
+    public TestOptionsMonitor<PolicyOptions> Policies { get; } = new(new PolicyOptions());
 
     public TokenBudget Tokens { get; }
 
