@@ -14,6 +14,7 @@ public static class AuditStatus
     public const string Timeout = "timeout";
     public const string BackendUnavailable = "backend_unavailable";
     public const string ShuttingDown = "shutting_down";
+    public const string AuditUnavailable = "audit_unavailable";
     public const string Cancelled = "cancelled";
 
     /// <summary>The request itself was malformed (an LLM body that is not JSON, has no model, ...), refused at the edge.</summary>
