@@ -5,6 +5,8 @@ using System.Text;
 using Gateway.Contracts;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Mcp.Dispatch;
+using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;
 using Microsoft.Extensions.Options;
@@ -18,6 +20,7 @@ namespace Gateway.Proxy.Stdio;
 /// </summary>
 internal sealed partial class StdioServer(
     McpDispatcher dispatcher,
+    SessionHandshake handshake,
     McpSessionStore sessions,
     ApiKeyDirectory keys,
     AuditRecorder audit,
@@ -140,18 +143,16 @@ internal sealed partial class StdioServer(
         }
     }
 
+    /// <summary>The first initialize opens the session; a repeated one is answered with the version it negotiated.</summary>
     private async Task InitializeAsync(JsonRpcMessage message, ClientIdentity client, CancellationToken cancellationToken)
     {
-        var version = McpDispatcher.NegotiateVersion(message);
         if (_session is null)
         {
-            var capabilities = message.Params.ValueKind == System.Text.Json.JsonValueKind.Object && message.Params.TryGetProperty("capabilities", out var c) ? c : default;
-            _session = new McpSession(McpSessionStore.NewSessionId(), client, version, capabilities, options.CurrentValue.SessionBufferSize, time);
-            sessions.Add(_session);
+            _session = handshake.Open(message, client);
             _ = DrainOutboundAsync(_session, cancellationToken);
         }
 
-        await WriteAsync(McpDispatcher.InitializeResult(message.Id, _session.ProtocolVersion), cancellationToken);
+        await WriteAsync(SessionHandshake.Result(message, _session), cancellationToken);
     }
 
     private async Task DrainOutboundAsync(McpSession session, CancellationToken cancellationToken)
