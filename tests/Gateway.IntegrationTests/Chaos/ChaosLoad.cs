@@ -34,7 +34,7 @@ public sealed record ChaosAttempt(int Client, string Marker, string RequestId, s
 public sealed class ChaosLoad : IAsyncDisposable
 {
     /// <summary>Calls per client at most, so the stream is bounded whatever a fault does.</summary>
-    public const int MaxCallsPerClient = 600;
+    public const int MaxCallsPerClient = 3000;
 
     private const int MaxAttempts = 8;
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(250);
