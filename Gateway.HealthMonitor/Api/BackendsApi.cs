@@ -61,7 +61,7 @@ public static class BackendsApi
         AuthoritativeBreakers breakers,
         LeadershipState leadership,
         Func<Task<IResult>> forwardToLeader,
-        Func<MonitoredBackend, string, Task<object?>> action)
+        Func<MonitoredBackend, string, Task<CircuitStateChanged?>> action)
     {
         if (!breakers.TryGet(name, out var backend))
         {

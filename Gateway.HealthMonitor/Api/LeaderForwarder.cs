@@ -24,7 +24,7 @@ public sealed partial class LeaderForwarder(
 
     private static readonly string[] CredentialHeaders = [HeaderNames.Authorization, "X-Api-Key"];
 
-    public async Task<IResult> ForwardAsync(HttpContext http, object? body)
+    public async Task<IResult> ForwardAsync(HttpContext http, IsolateRequest? body)
     {
         ArgumentNullException.ThrowIfNull(http);
         if (http.Request.Headers.ContainsKey(ForwardedByHeader))

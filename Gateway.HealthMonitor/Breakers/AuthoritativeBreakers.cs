@@ -19,6 +19,9 @@ public sealed class AuthoritativeBreakers : IDisposable
     /// <summary>Actor of automatic transitions.</summary>
     public const string MonitorActor = "monitor";
 
+    /// <summary>Reason of a same-state transition that writes back a state the Redis snapshot lost.</summary>
+    public const string ReassertedReason = "re-asserted after Redis data loss";
+
     private readonly ConcurrentDictionary<string, MonitoredBackend> _backends = new(StringComparer.Ordinal);
     private readonly LeadershipState _leadership;
     private readonly PendingTransitions _queue;
@@ -148,11 +151,11 @@ public sealed class AuthoritativeBreakers : IDisposable
     }
 
     /// <summary>Isolates a backend until reset; returns the committed transition (null if nothing changed or not leader).</summary>
-    public Task<object?> IsolateAsync(MonitoredBackend backend, string actor, string? reason) =>
+    public Task<CircuitStateChanged?> IsolateAsync(MonitoredBackend backend, string actor, string? reason) =>
         Manual(backend, actor, m => m.Isolate(reason ?? $"isolated by {actor}"));
 
     /// <summary>Closes a backend's breaker and clears its counters, whatever its state.</summary>
-    public Task<object?> ResetAsync(MonitoredBackend backend, string actor) =>
+    public Task<CircuitStateChanged?> ResetAsync(MonitoredBackend backend, string actor) =>
         Manual(backend, actor, m => m.Reset($"reset by {actor}"));
 
     /// <summary>Follows a transition decided by the leader (bus event or snapshot) when it is newer than ours.</summary>
@@ -209,8 +212,8 @@ public sealed class AuthoritativeBreakers : IDisposable
                 if (backend.CircuitSequence > 0 && stored.GetValueOrDefault(backend.Name) < backend.CircuitSequence)
                 {
                     var machine = backend.Machine;
-                    _queue.Enqueue(new PendingTransition(backend, new CircuitStateChanged(
-                        0, backend.Name, machine.State, machine.State, machine.TripCount, "re-asserted: the snapshot had lost it",
+                    _queue.Enqueue(new PendingCircuitChange(backend, new CircuitStateChanged(
+                        0, backend.Name, machine.State, machine.State, machine.TripCount, ReassertedReason,
                         MonitorActor, _timeProvider.GetUtcNow(), machine.OpenUntil)));
                 }
             }
@@ -219,26 +222,26 @@ public sealed class AuthoritativeBreakers : IDisposable
 
     public void Dispose() => _subscription?.Dispose();
 
-    private Task<object?> Manual(MonitoredBackend backend, string actor, Func<CircuitBreakerStateMachine, CircuitTransition?> action)
+    private Task<CircuitStateChanged?> Manual(MonitoredBackend backend, string actor, Func<CircuitBreakerStateMachine, CircuitTransition?> action)
     {
         if (!_leadership.IsLeader)
         {
-            return Task.FromResult<object?>(null);
+            return Task.FromResult<CircuitStateChanged?>(null);
         }
 
-        var committed = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var committed = new TaskCompletionSource<CircuitStateChanged?>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (backend.Gate)
         {
             if (!Decide(backend, action(backend.Machine), actor, committed))
             {
-                return Task.FromResult<object?>(null);
+                return Task.FromResult<CircuitStateChanged?>(null);
             }
         }
 
         return committed.Task;
     }
 
-    private bool Decide(MonitoredBackend backend, CircuitTransition? transition, string actor, TaskCompletionSource<object?>? committed = null)
+    private bool Decide(MonitoredBackend backend, CircuitTransition? transition, string actor, TaskCompletionSource<CircuitStateChanged?>? committed = null)
     {
         if (transition is null)
         {
@@ -247,14 +250,14 @@ public sealed class AuthoritativeBreakers : IDisposable
 
         var change = new CircuitStateChanged(
             0, backend.Name, transition.To, transition.From, transition.TripCount, transition.Reason, actor, transition.At, transition.OpenUntil);
-        _queue.Enqueue(new PendingTransition(backend, change, committed));
+        _queue.Enqueue(new PendingCircuitChange(backend, change, committed));
         return true;
     }
 
     private void ChangeHealth(MonitoredBackend backend, bool healthy, string reason, DateTimeOffset at)
     {
         backend.Healthy = healthy;
-        _queue.Enqueue(new PendingTransition(backend, new BackendHealthChanged(0, backend.Name, healthy, reason, at)));
+        _queue.Enqueue(new PendingHealthChange(backend, new BackendHealthChanged(0, backend.Name, healthy, reason, at)));
     }
 
     private void Synchronize(GatewayOptions options)

@@ -77,7 +77,7 @@ public sealed partial class LeaderElection(
                 }
                 else
                 {
-                    StepDown("the lease is held by another instance");
+                    StepDown("the lease is held by another instance, or vanished with Redis's data");
                 }
             }
             else if (await lease.TryAcquireAsync())

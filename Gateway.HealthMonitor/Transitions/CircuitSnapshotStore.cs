@@ -10,14 +10,25 @@ namespace Gateway.HealthMonitor.Transitions;
 /// fenced: one script checks that this instance still holds the leader lease, takes the next sequence number and
 /// writes the snapshot field and the sequence, so a deposed leader can neither write nor consume a sequence.
 /// </summary>
-public sealed class CircuitSnapshotStore(IConnectionMultiplexer redis, IOptions<HealthMonitorOptions> options)
+/// <remarks>
+/// The sequence is never reused or rewound, even when Redis loses its data (no persistence, a failover, a flush):
+/// a counter found missing restarts above both the highest sequence this leader knows and the current Unix time in
+/// milliseconds. The clock covers what the leader's memory cannot: a leader restarted along with Redis, or one that
+/// had not yet seen its predecessor's last transitions. Each epoch starts at its own Unix milliseconds, so it lies
+/// above every earlier one as long as fewer transitions were committed than milliseconds passed between two losses.
+/// </remarks>
+public sealed class CircuitSnapshotStore(IConnectionMultiplexer redis, IOptions<HealthMonitorOptions> options, TimeProvider timeProvider)
 {
     private const string CommitScript = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
           return -1
         end
-        local floor = tonumber(ARGV[5])
-        if tonumber(redis.call('GET', KEYS[2]) or '0') < floor then
+        local stored = redis.call('GET', KEYS[2])
+        local floor = ARGV[5]
+        if not stored and tonumber(ARGV[6]) > tonumber(floor) then
+          floor = ARGV[6]
+        end
+        if tonumber(stored or '0') < tonumber(floor) then
           redis.call('SET', KEYS[2], floor)
         end
         local sequence = redis.call('INCR', KEYS[2])
@@ -40,14 +51,14 @@ public sealed class CircuitSnapshotStore(IConnectionMultiplexer redis, IOptions<
     /// under the next sequence number; returns that number, or null when this instance no longer leads.
     /// </summary>
     /// <param name="floor">
-    /// The highest sequence this instance has seen. If Redis lost its data (a restart without persistence), the
-    /// counter restarts from here instead of from zero, so proxies never see a sequence go backwards.
+    /// The highest sequence this instance has seen: the counter never continues below it. If Redis lost the counter,
+    /// it restarts above this and above the clock (see the remarks), so proxies never see a sequence go backwards.
     /// </param>
     public async Task<long?> CommitAsync<T>(string field, T message, long floor = 0)
     {
         var remainder = CircuitSnapshotFormat.SerializeAfterSequence(message);
         var result = (long)await redis.GetDatabase().ScriptEvaluateAsync(
-            CommitScript, _keys, [_instanceId, field, remainder, CircuitSnapshotFormat.SequenceField, floor]);
+            CommitScript, _keys, [_instanceId, field, remainder, CircuitSnapshotFormat.SequenceField, floor, timeProvider.GetUtcNow().ToUnixTimeMilliseconds()]);
         return result < 0 ? null : result;
     }
 

@@ -28,71 +28,48 @@ public sealed partial class TransitionWriter(
     {
         await foreach (var pending in queue.Reader.ReadAllAsync(stoppingToken))
         {
-            object? committed = null;
-            try
+            switch (pending)
             {
-                committed = await CommitAsync(pending, stoppingToken);
-                if (committed is not null)
+                case PendingCircuitChange circuit:
+                    await WriteAsync(circuit, stoppingToken);
+                    break;
+                case PendingHealthChange health:
+                    await WriteAsync(health, stoppingToken);
+                    break;
+            }
+        }
+    }
+
+    private async Task WriteAsync(PendingCircuitChange pending, CancellationToken cancellationToken)
+    {
+        CircuitStateChanged? committed = null;
+        try
+        {
+            committed = await CommitAsync(pending.Backend, CircuitSnapshotFormat.CircuitField(pending.Change.Backend), pending.Change, cancellationToken) is { } sequence
+                ? pending.Change with { Sequence = sequence }
+                : null;
+            if (committed is not null)
+            {
+                lock (pending.Backend.Gate)
                 {
-                    await PublishAsync(committed, stoppingToken);
+                    pending.Backend.Remember(committed);
                 }
+
+                LogCommitted(committed.Sequence, committed.Backend, committed.PreviousState, committed.State, committed.Actor, committed.Reason);
+                await PublishAsync(committed, cancellationToken);
             }
-            finally
-            {
-                pending.Committed?.TrySetResult(committed);
-            }
+        }
+        finally
+        {
+            pending.Committed?.TrySetResult(committed);
         }
     }
 
-    private async Task<object?> CommitAsync(PendingTransition pending, CancellationToken cancellationToken)
+    private async Task WriteAsync(PendingHealthChange pending, CancellationToken cancellationToken)
     {
-        // Redis may blink; keep trying while we still lead (the election steps down once the lease cannot be renewed).
-        while (leadership.IsLeader)
+        if (await CommitAsync(pending.Backend, CircuitSnapshotFormat.HealthField(pending.Change.Backend), pending.Change, cancellationToken) is not { } sequence)
         {
-            try
-            {
-                return pending.Message switch
-                {
-                    CircuitStateChanged change => await CommitCircuitAsync(pending, change),
-                    BackendHealthChanged change => await CommitHealthAsync(pending, change),
-                    _ => throw new InvalidOperationException($"Unexpected transition {pending.Message.GetType().Name}."),
-                };
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                LogCommitRetry(pending.Backend.Name, ex.Message);
-                await Task.Delay(RetryDelay, timeProvider, cancellationToken);
-            }
-        }
-
-        LogDropped(pending.Backend.Name);
-        return null;
-    }
-
-    private async Task<object?> CommitCircuitAsync(PendingTransition pending, CircuitStateChanged change)
-    {
-        if (await store.CommitAsync(CircuitSnapshotFormat.CircuitField(change.Backend), change, breakers.HighestSequence) is not { } sequence)
-        {
-            election.StepDown("the snapshot write was fenced: another instance holds the lease");
-            return null;
-        }
-
-        var committed = change with { Sequence = sequence };
-        lock (pending.Backend.Gate)
-        {
-            pending.Backend.Remember(committed);
-        }
-
-        LogCommitted(committed.Sequence, committed.Backend, committed.PreviousState, committed.State, committed.Actor, committed.Reason);
-        return committed;
-    }
-
-    private async Task<object?> CommitHealthAsync(PendingTransition pending, BackendHealthChanged change)
-    {
-        if (await store.CommitAsync(CircuitSnapshotFormat.HealthField(change.Backend), change, breakers.HighestSequence) is not { } sequence)
-        {
-            election.StepDown("the snapshot write was fenced: another instance holds the lease");
-            return null;
+            return;
         }
 
         lock (pending.Backend.Gate)
@@ -100,21 +77,44 @@ public sealed partial class TransitionWriter(
             pending.Backend.HealthSequence = sequence;
         }
 
-        return change with { Sequence = sequence };
+        await PublishAsync(pending.Change with { Sequence = sequence }, cancellationToken);
     }
 
-    private async Task PublishAsync(object message, CancellationToken cancellationToken)
+    /// <summary>The committed sequence, or null when this instance no longer leads (fenced, or stepped down meanwhile).</summary>
+    private async Task<long?> CommitAsync<T>(MonitoredBackend backend, string field, T change, CancellationToken cancellationToken)
+    {
+        // Redis may blink; keep trying while we still lead (the election steps down once the lease cannot be renewed).
+        while (leadership.IsLeader)
+        {
+            try
+            {
+                if (await store.CommitAsync(field, change, breakers.HighestSequence) is { } sequence)
+                {
+                    return sequence;
+                }
+
+                election.StepDown("the snapshot write was fenced: another instance holds the lease");
+                return null;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                LogCommitRetry(backend.Name, ex.Message);
+                await Task.Delay(RetryDelay, timeProvider, cancellationToken);
+            }
+        }
+
+        LogDropped(backend.Name);
+        return null;
+    }
+
+    private async Task PublishAsync<T>(T message, CancellationToken cancellationToken)
+        where T : class
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(PublishTimeout);
         try
         {
-            await (message switch
-            {
-                CircuitStateChanged change => bus.Publish(change, timeout.Token),
-                BackendHealthChanged change => bus.Publish(change, timeout.Token),
-                _ => Task.CompletedTask,
-            });
+            await bus.Publish(message, timeout.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

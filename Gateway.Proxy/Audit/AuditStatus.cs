@@ -24,4 +24,7 @@ public static class AuditStatus
     public const string StreamCut = "stream_cut";
     public const string KillSwitchEngaged = "kill_switch_engaged";
     public const string KillSwitchReleased = "kill_switch_released";
+
+    /// <summary>A kill switch this replica knew was written back after Redis lost its data.</summary>
+    public const string KillSwitchReasserted = "kill_switch_reasserted";
 }

@@ -47,6 +47,7 @@ internal static class PipelineExtensions
             services.AddSingleton<IKillSwitchStore, InMemoryKillSwitchStore>();
         }
 
+        services.AddSingleton<KillSwitchReassertion>();
         services.AddSingleton<KillSwitchState>();
         services.AddSingleton<KillSwitchCommands>();
         services.AddSingleton<CallRateLimiter>();

@@ -108,7 +108,7 @@ public sealed class AuthoritativeBreakersTests : IDisposable
     }
 
     [Fact]
-    public void A_new_leader_re_asserts_states_that_the_snapshot_lost()
+    public void A_new_leader_re_asserts_states_that_the_snapshot_lost_with_the_reason_audited()
     {
         _leadership.Set(false, _time.GetUtcNow());
         _breakers.Adopt(Change(9, CircuitState.Isolated));
@@ -118,6 +118,7 @@ public sealed class AuthoritativeBreakersTests : IDisposable
 
         var reasserted = Assert.IsType<CircuitStateChanged>(Assert.Single(Drain()));
         Assert.Equal((CircuitState.Isolated, CircuitState.Isolated), (reasserted.PreviousState, reasserted.State));
+        Assert.Equal(AuthoritativeBreakers.ReassertedReason, reasserted.Reason);
         _breakers.ReassertMissing(new CircuitSnapshot(9, [Change(9, CircuitState.Isolated)], []));
         Assert.Empty(Drain());
     }
@@ -133,7 +134,12 @@ public sealed class AuthoritativeBreakersTests : IDisposable
         var drained = new List<object>();
         while (_pending.Reader.TryRead(out var pending))
         {
-            drained.Add(pending.Message);
+            drained.Add(pending switch
+            {
+                PendingCircuitChange circuit => circuit.Change,
+                PendingHealthChange health => health.Change,
+                _ => throw new InvalidOperationException("unexpected transition"),
+            });
         }
 
         return drained;

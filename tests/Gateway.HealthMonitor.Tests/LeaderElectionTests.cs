@@ -68,7 +68,7 @@ public sealed class LeaderElectionTests(GarnetServer garnet) : IClassFixture<Gar
             new StaticOptionsMonitor<GatewayOptions>(new GatewayOptions()), options, leadership, new PendingTransitions(), _time);
         var election = new LeaderElection(
             new LeaderLease(_redis, options, new AdvertisedAddress(options)),
-            new CircuitSnapshotStore(_redis, options),
+            new CircuitSnapshotStore(_redis, options, _time),
             breakers,
             leadership,
             options,

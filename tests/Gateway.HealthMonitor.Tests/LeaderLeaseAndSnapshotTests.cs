@@ -5,6 +5,7 @@ using Gateway.HealthMonitor.Monitoring;
 using Gateway.HealthMonitor.Tests.Fixtures;
 using Gateway.HealthMonitor.Transitions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Gateway.Testing;
 
@@ -15,6 +16,9 @@ public sealed class LeaderLeaseAndSnapshotTests(GarnetServer garnet) : IClassFix
 {
     private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N");
     private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(garnet.ConnectionString);
+
+    // At the Unix epoch a counter restarted from the clock starts at 0, so the sequences below count from 1.
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UnixEpoch);
 
     public void Dispose() => _redis.Dispose();
 
@@ -97,6 +101,39 @@ public sealed class LeaderLeaseAndSnapshotTests(GarnetServer garnet) : IClassFix
         Assert.Equal(42, sequence);
     }
 
+    [Fact]
+    public async Task A_leader_that_lost_its_memory_along_with_redis_restarts_the_sequence_above_every_earlier_one()
+    {
+        _clock.SetUtcNow(DateTimeOffset.UnixEpoch.AddDays(1));
+        Assert.True(await Lease("a").TryAcquireAsync());
+        long before = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            before = (await Store("a").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Open)))!.Value;
+        }
+
+        // Redis loses its data and the leader its memory (both restarted): nobody knows the last sequence any more.
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        await _redis.GetDatabase().KeyDeleteAsync([CircuitSnapshotFormat.SequenceKey(_prefix), CircuitSnapshotFormat.SnapshotKey(_prefix)]);
+        var after = await Store("a").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Open), floor: 0);
+        var next = await Store("a").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Closed), floor: 0);
+
+        Assert.True(after > before, $"{after} after the loss, {before} before it");
+        Assert.Equal(after + 1, next);
+    }
+
+    [Fact]
+    public async Task A_counter_that_is_still_there_continues_one_by_one_whatever_the_clock_says()
+    {
+        Assert.True(await Lease("a").TryAcquireAsync());
+        var first = await Store("a").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Open));
+
+        _clock.Advance(TimeSpan.FromDays(1));
+        var second = await Store("a").CommitAsync(CircuitSnapshotFormat.CircuitField("alpha"), Change("alpha", CircuitState.Closed));
+
+        Assert.Equal(first + 1, second);
+    }
+
     private IOptions<HealthMonitorOptions> Options(string instance, string? advertisedUrl = null) =>
         Microsoft.Extensions.Options.Options.Create(new HealthMonitorOptions
         {
@@ -112,7 +149,7 @@ public sealed class LeaderLeaseAndSnapshotTests(GarnetServer garnet) : IClassFix
         return new(_redis, options, new AdvertisedAddress(options));
     }
 
-    private CircuitSnapshotStore Store(string instance) => new(_redis, Options(instance));
+    private CircuitSnapshotStore Store(string instance) => new(_redis, Options(instance), _clock);
 
     private static CircuitStateChanged Change(string backend, CircuitState state) =>
         new(0, backend, state, CircuitState.Closed, 1, "test", "monitor", DateTimeOffset.UnixEpoch, null);

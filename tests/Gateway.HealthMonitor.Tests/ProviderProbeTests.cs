@@ -272,7 +272,12 @@ public sealed class ProviderProbeTests : IAsyncLifetime, IDisposable
         var drained = new List<object>();
         while (_pending.Reader.TryRead(out var pending))
         {
-            drained.Add(pending.Message);
+            drained.Add(pending switch
+            {
+                PendingCircuitChange circuit => circuit.Change,
+                PendingHealthChange health => health.Change,
+                _ => throw new InvalidOperationException("unexpected transition"),
+            });
         }
 
         return drained;

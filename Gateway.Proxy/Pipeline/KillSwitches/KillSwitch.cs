@@ -19,4 +19,10 @@ public sealed record KillSwitch(KillSwitchScope Scope, string Name, string Actor
         KillSwitchScope.Model => $"the kill switch of model '{Name}'",
         _ => $"the kill switch of tool '{Name}'",
     };
+
+    /// <summary>The audit event's <c>Target</c> for a switch of <paramref name="scope"/>: the tool or model name.</summary>
+    public static string? AuditTarget(KillSwitchScope scope, string name) => scope is KillSwitchScope.Tool or KillSwitchScope.Model ? name : null;
+
+    /// <summary>The audit event's <c>Backend</c> for a switch of <paramref name="scope"/>: the backend or provider name.</summary>
+    public static string? AuditBackend(KillSwitchScope scope, string name) => scope is KillSwitchScope.Backend or KillSwitchScope.Provider ? name : null;
 }

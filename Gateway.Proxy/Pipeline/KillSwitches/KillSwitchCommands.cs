@@ -27,10 +27,15 @@ public sealed partial class KillSwitchCommands(
         return killSwitch;
     }
 
-    /// <summary>Releases a switch; false when it was not engaged (nothing changes, nothing is audited).</summary>
+    /// <summary>
+    /// Releases a switch; false when it was engaged neither in the store nor on this replica (nothing changes, nothing
+    /// is audited). A switch this replica still holds counts as engaged: after a loss of Redis's data it may not have
+    /// been written back yet, and the release mark keeps any replica from writing it back later.
+    /// </summary>
     public async Task<bool> ReleaseAsync(KillSwitchScope scope, string name, string actor, CancellationToken cancellationToken)
     {
-        if (!await store.RemoveAsync(scope, name, cancellationToken))
+        var heldHere = state.Current.All.Any(s => s.Scope == scope && s.Name == name);
+        if (!await store.RemoveAsync(scope, name, cancellationToken) && !heldHere)
         {
             return false;
         }
@@ -45,8 +50,8 @@ public sealed partial class KillSwitchCommands(
         audit.RecordAdmin(
             actor,
             "admin/kill-switch",
-            scope is KillSwitchScope.Tool or KillSwitchScope.Model ? name : null,
-            scope is KillSwitchScope.Backend or KillSwitchScope.Provider ? name : null,
+            KillSwitch.AuditTarget(scope, name),
+            KillSwitch.AuditBackend(scope, name),
             engaged ? AuditStatus.KillSwitchEngaged : AuditStatus.KillSwitchReleased,
             $"{(engaged ? "engaged" : "released")} {scope.ToString().ToLowerInvariant()} kill switch{(name.Length > 0 ? " '" + name + "'" : "")}{(reason is null ? "" : ": " + reason)}");
 

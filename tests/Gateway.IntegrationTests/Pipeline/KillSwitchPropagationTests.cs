@@ -35,9 +35,9 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
 
         using var after = infrastructure.ConnectRedis();
         var fields = (await after.GetDatabase().HashKeysAsync(RedisKillSwitchStore.Key)).Select(f => (string)f!).Order();
-        var snapshot = new KillSwitchSnapshot(await new RedisKillSwitchStore(after).ReadAllAsync(CancellationToken.None));
+        var snapshot = new KillSwitchSnapshot((await new RedisKillSwitchStore(after).ReadAllAsync(CancellationToken.None)).Switches);
 
-        Assert.Equal(["backend:alpha", "tool:rm"], fields);
+        Assert.Equal(["backend:alpha", "released:global", "tool:rm"], fields);
         Assert.Null(snapshot.Global);
         Assert.Equal("ops", snapshot.Find("alpha", null)?.Actor);
         Assert.Equal("dangerous", snapshot.Find("beta", "rm")?.Reason);
@@ -96,19 +96,13 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
         private readonly AuditSpillFile _spill;
         private readonly string _spillDirectory;
 
-        private Replica(StackExchange.Redis.ConnectionMultiplexer redis, KillSwitchState state, IBusControl bus, string spillDirectory)
+        private Replica(StackExchange.Redis.ConnectionMultiplexer redis, KillSwitchState state, AuditRecorder audit, AuditSpillFile spill, IBusControl bus, string spillDirectory)
         {
             _redis = redis;
             _bus = bus;
+            _spill = spill;
             _spillDirectory = spillDirectory;
             State = state;
-            _spill = new AuditSpillFile(spillDirectory, "replica", TimeProvider.System);
-            var audit = new AuditRecorder(
-                new AuditBuffer(1024, _spill),
-                new StaticOptionsMonitor<GatewayOptions>(new GatewayOptions()),
-                new AuditSource("proxy/replica", "replica"),
-                TimeProvider.System,
-                NullLogger<AuditRecorder>.Instance);
             Commands = new KillSwitchCommands(new RedisKillSwitchStore(redis), State, audit, TimeProvider.System, NullLogger<KillSwitchCommands>.Instance, bus);
         }
 
@@ -123,12 +117,25 @@ public sealed class KillSwitchPropagationTests(PipelineInfrastructureFixture inf
         public static async Task<Replica> StartAsync(PipelineInfrastructureFixture infrastructure)
         {
             var redis = infrastructure.ConnectRedis();
+            var spillDirectory = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N"));
+            var spill = new AuditSpillFile(spillDirectory, "replica", TimeProvider.System);
+            var audit = new AuditRecorder(
+                new AuditBuffer(1024, spill),
+                new StaticOptionsMonitor<GatewayOptions>(new GatewayOptions()),
+                new AuditSource("proxy/replica", "replica"),
+                TimeProvider.System,
+                NullLogger<AuditRecorder>.Instance);
+            var store = new RedisKillSwitchStore(redis);
             var state = new KillSwitchState(
-                new RedisKillSwitchStore(redis), Options.Create(new KillSwitchOptions()), TimeProvider.System, NullLogger<KillSwitchState>.Instance);
+                store,
+                new KillSwitchReassertion(store, audit, NullLogger<KillSwitchReassertion>.Instance),
+                Options.Create(new KillSwitchOptions()),
+                TimeProvider.System,
+                NullLogger<KillSwitchState>.Instance);
             var bus = await infrastructure.StartBusAsync(rabbit => rabbit.ReceiveEndpoint(
                 new TemporaryEndpointDefinition("kill-switches"),
                 endpoint => endpoint.Consumer(() => new KillSwitchChangedConsumer(state))));
-            var replica = new Replica(redis, state, bus, Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N")));
+            var replica = new Replica(redis, state, audit, spill, bus, spillDirectory);
             await replica.State.RefreshAsync(CancellationToken.None);
             return replica;
         }

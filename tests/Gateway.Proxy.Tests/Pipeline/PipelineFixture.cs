@@ -43,7 +43,8 @@ internal sealed class PipelineFixture : IDisposable
         Spill = new AuditSpillFile(_spillDirectory, "test", Time, spillLimitBytes);
         Buffer = new AuditBuffer(1024, Spill);
         var audit = Audit = new AuditRecorder(Buffer, Options, new AuditSource("proxy/test", "test"), Time, NullLogger<AuditRecorder>.Instance);
-        KillSwitches = new KillSwitchState(Store, Microsoft.Extensions.Options.Options.Create(new KillSwitchOptions()), Time, NullLogger<KillSwitchState>.Instance);
+        KillSwitches = new KillSwitchState(
+            Store, new KillSwitchReassertion(Store, audit, NullLogger<KillSwitchReassertion>.Instance), Microsoft.Extensions.Options.Options.Create(new KillSwitchOptions()), Time, NullLogger<KillSwitchState>.Instance);
         Commands = new KillSwitchCommands(Store, KillSwitches, audit, Time, NullLogger<KillSwitchCommands>.Instance);
         RateLimiter = new CallRateLimiter(Options, Microsoft.Extensions.Options.Options.Create(new RateLimitingOptions()), Time, NullLogger<CallRateLimiter>.Instance);
         Access = new AccessPolicy(Options);
