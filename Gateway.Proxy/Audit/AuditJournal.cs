@@ -23,7 +23,11 @@ public sealed class AuditJournal : IDisposable
     /// <summary>Journal segments are named like spill segments with this prefix instead of <c>audit-</c>.</summary>
     public const string Prefix = "journal-";
 
-    private const int SegmentEvents = 1024;
+    /// <summary>
+    /// Small, so that what a restarted replica replays (its open segment, mostly events already delivered) stays far
+    /// below any spill bound; a segment costs one file creation and deletion.
+    /// </summary>
+    private const int SegmentEvents = 128;
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
     private readonly string _directory;
