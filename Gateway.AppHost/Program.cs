@@ -34,8 +34,9 @@ var llmPrimary = builder.AddFakeProvider("llm-primary", llmApiKey);
 var llmSecondary = builder.AddFakeProvider("llm-secondary", llmApiKey);
 
 var gatewayConfig = builder.AddGatewayConfiguration("gateway-config", adminKey, run.Path)
-    .WithHttpBackend("everything", everything)
-    .WithStdioBackend("everything-stdio", stdioCommand, stdioArguments)
+    // The same demo server twice, so every name collides: each shows all of its names with its own prefix.
+    .WithHttpBackend("everything", everything, BackendNaming.Prefixed)
+    .WithStdioBackend("everything-stdio", stdioCommand, stdioArguments, BackendNaming.Prefixed)
     .WithProvider("llm-primary", llmPrimary, ProviderKind.OpenAI, ProviderBuilderExtensions.ApiKeySetting)
     .WithProvider("llm-secondary", llmSecondary, ProviderKind.OpenAI, ProviderBuilderExtensions.ApiKeySetting)
     .WithProvider("llm-primary-anthropic", llmPrimary, ProviderKind.Anthropic, ProviderBuilderExtensions.ApiKeySetting)

@@ -21,9 +21,10 @@ public static class GatewayConfigurationBuilderExtensions
             .ExcludeFromManifest();
     }
 
-    /// <summary>Adds a Streamable HTTP backend served by <paramref name="server"/> at <paramref name="path"/>.</summary>
+    /// <summary>Adds a Streamable HTTP backend served by <paramref name="server"/> at <paramref name="path"/>, its names shown as <paramref name="naming"/> says.</summary>
     public static IResourceBuilder<GatewayConfigurationResource> WithHttpBackend(
-        this IResourceBuilder<GatewayConfigurationResource> builder, string backendName, IResourceBuilder<IResourceWithEndpoints> server, string path = "/mcp")
+        this IResourceBuilder<GatewayConfigurationResource> builder, string backendName, IResourceBuilder<IResourceWithEndpoints> server,
+        BackendNaming naming = BackendNaming.Auto, string path = "/mcp")
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(server);
@@ -41,21 +42,24 @@ public static class GatewayConfigurationBuilderExtensions
             {
                 Name = backendName,
                 Transport = BackendTransport.Http,
+                Naming = naming,
                 Url = new Uri(new Uri(await endpoint.GetValueAsync(cancellationToken) ?? throw new InvalidOperationException($"{server.Resource.Name} has no http endpoint")), path),
             });
         });
         return builder;
     }
 
-    /// <summary>Adds a stdio backend: the proxy launches <paramref name="command"/> itself.</summary>
+    /// <summary>Adds a stdio backend: the proxy launches <paramref name="command"/> itself; its names shown as <paramref name="naming"/> says.</summary>
     public static IResourceBuilder<GatewayConfigurationResource> WithStdioBackend(
-        this IResourceBuilder<GatewayConfigurationResource> builder, string backendName, string command, params string[] arguments)
+        this IResourceBuilder<GatewayConfigurationResource> builder, string backendName, string command, string[] arguments,
+        BackendNaming naming = BackendNaming.Auto)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Resource.Configure(options => options.Backends.Add(new BackendOptions
         {
             Name = backendName,
             Transport = BackendTransport.Stdio,
+            Naming = naming,
             Command = command,
             Args = [.. arguments],
         }));

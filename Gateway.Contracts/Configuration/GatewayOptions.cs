@@ -68,6 +68,19 @@ public enum BackendTransport
     Stdio,
 }
 
+/// <summary>How a backend's tool and prompt names are shown to clients.</summary>
+public enum BackendNaming
+{
+    /// <summary>
+    /// Bare names. A name another backend already shows keeps its owner; this backend's copy is shown as
+    /// <c>{backend}__{name}</c>. Names never change owner while their owner keeps listing them.
+    /// </summary>
+    Auto,
+
+    /// <summary>Every name shown as <c>{prefix}__{name}</c>, the prefix being <see cref="BackendOptions.Prefix"/> or else the backend's name.</summary>
+    Prefixed,
+}
+
 /// <summary>One MCP server behind the gateway.</summary>
 public sealed class BackendOptions
 {
@@ -103,9 +116,20 @@ public sealed class BackendOptions
     /// <summary>Working directory for <see cref="Command"/>. Default: the proxy's.</summary>
     public string? WorkingDirectory { get; set; }
 
-    /// <summary>Prefix put before this backend's tool, prompt and resource-template names. Default: none (only colliding names get one).</summary>
+    /// <summary>
+    /// Prefix put before every one of this backend's tool and prompt names (<c>{prefix}__{name}</c>). Default: none:
+    /// see <see cref="Naming"/>.
+    /// </summary>
     [RegularExpression("^[a-zA-Z0-9_-]{0,32}$")]
     public string? Prefix { get; set; }
+
+    /// <summary>
+    /// How this backend's tool and prompt names are shown. Default: <see cref="BackendNaming.Auto"/> (bare names; a name
+    /// another backend already shows gets this backend's name as prefix). A <see cref="Prefix"/> implies
+    /// <see cref="BackendNaming.Prefixed"/>.
+    /// </summary>
+    [EnumDataType(typeof(BackendNaming), ErrorMessage = "The field {0} must be Auto or Prefixed.")]
+    public BackendNaming Naming { get; set; } = BackendNaming.Auto;
 
     /// <summary>Per-call timeout, 10 ms to 1 h. Default: 30 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]

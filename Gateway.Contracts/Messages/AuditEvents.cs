@@ -26,7 +26,9 @@ public enum AuditDecision
 /// <param name="Status">
 /// <c>ok</c>, <c>error</c> (backend answered with an error), <c>killed</c>, <c>rate_limited</c>, <c>forbidden</c>,
 /// <c>unauthenticated</c>, <c>circuit_open</c>, <c>timeout</c>, <c>backend_unavailable</c>, <c>unknown_target</c> (no
-/// backend offers the name), <c>shutting_down</c>, <c>cancelled</c> (the client went away), for admin actions
+/// backend offers the name), <c>invalid_request</c> (refused at the edge: unreadable, malformed or over a limit),
+/// <c>gateway_error</c> (the gateway failed on its own side; not counted against the backend), <c>shutting_down</c>,
+/// <c>cancelled</c> (the client went away), for admin actions
 /// <c>kill_switch_engaged</c> / <c>kill_switch_released</c>, or for transitions the new state.
 /// </param>
 /// <param name="ErrorCode">The JSON-RPC error code returned to the client, if any; for an LLM request, the HTTP status of an error answer.</param>

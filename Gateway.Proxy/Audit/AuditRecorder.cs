@@ -8,7 +8,9 @@ namespace Gateway.Proxy.Audit;
 
 /// <summary>
 /// Turns pipeline decisions and admin actions into <see cref="AuditEvent"/>s and hands them to the
-/// <see cref="AuditBuffer"/>. Never waits and never throws into the call.
+/// <see cref="AuditBuffer"/>. Never waits and never throws into the call. Every text a client chose (request id,
+/// method, target, arguments, detail) is <see cref="AuditLimits.Bound"/>ed, so no request can make its own event one
+/// the audit service refuses.
 /// </summary>
 public sealed partial class AuditRecorder(
     AuditBuffer buffer,
@@ -33,6 +35,7 @@ public sealed partial class AuditRecorder(
             if (context.Arguments is { } arguments)
             {
                 (hash, raw) = CanonicalJson.Hash(arguments, withText: gateway.CurrentValue.AuditRawArguments);
+                raw = AuditLimits.Bound(raw, AuditLimits.MaxArgumentsLength);
             }
 
             Write(context, context.Backend, decision, status, errorCode, responseBytes, hash, raw, detail, llm: null);
@@ -70,11 +73,11 @@ public sealed partial class AuditRecorder(
             AuditEventIds.Next(now),
             now,
             source.Name,
-            context.RequestId,
-            context.SessionId,
-            context.Client.ClientId,
-            context.Method,
-            context.Target,
+            Name(context.RequestId),
+            Name(context.SessionId),
+            Name(context.Client.ClientId),
+            Method(context.Method),
+            AuditLimits.Bound(context.Target, AuditLimits.MaxTargetLength),
             backend,
             decision,
             status,
@@ -83,8 +86,8 @@ public sealed partial class AuditRecorder(
             responseBytes,
             argumentsHash,
             arguments,
-            detail,
-            context.Client.User,
+            Detail(detail),
+            Name(context.Client.User),
             llm));
     }
 
@@ -99,8 +102,8 @@ public sealed partial class AuditRecorder(
         {
             var now = time.GetUtcNow();
             buffer.Write(new AuditEvent(
-                AuditEventIds.Next(now), now, source.Name, requestId, sessionId, client?.ClientId, method, null, null,
-                AuditDecision.Refused, status, errorCode, 0, responseBytes, null, null, detail, client?.User));
+                AuditEventIds.Next(now), now, source.Name, Name(requestId), Name(sessionId), Name(client?.ClientId), Method(method), null, null,
+                AuditDecision.Refused, status, errorCode, 0, responseBytes, null, null, Detail(detail), Name(client?.User)));
         }
         catch (Exception ex)
         {
@@ -127,6 +130,13 @@ public sealed partial class AuditRecorder(
             LogRecordFailed(logger, ex, action, null);
         }
     }
+
+    private static string? Name(string? value) => AuditLimits.Bound(value, AuditLimits.MaxNameLength);
+
+    /// <summary>A method is required: one a message did not state readably is recorded as <c>(invalid)</c>.</summary>
+    private static string Method(string? value) => string.IsNullOrWhiteSpace(value) ? "(invalid)" : Name(value)!;
+
+    private static string? Detail(string? value) => AuditLimits.Bound(value, AuditLimits.MaxDetailLength);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit event for {Method} (request {RequestId}) could not be recorded")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string method, string? requestId);

@@ -17,6 +17,9 @@ public static class AuditStatus
     public const string AuditUnavailable = "audit_unavailable";
     public const string Cancelled = "cancelled";
 
+    /// <summary>The gateway failed on its own side of a call (-32603); not counted against the backend.</summary>
+    public const string GatewayError = "gateway_error";
+
     /// <summary>The request itself was malformed (an LLM body that is not JSON, has no model, ...), refused at the edge.</summary>
     public const string InvalidRequest = "invalid_request";
 

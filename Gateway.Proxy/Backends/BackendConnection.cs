@@ -5,6 +5,7 @@ using System.Text.Json;
 using Gateway.Contracts;
 using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Mcp.Replication;
 
 namespace Gateway.Proxy.Backends;
 
@@ -229,10 +230,11 @@ internal abstract partial class BackendConnection : IAsyncDisposable
             _initialized = true;
             LogInitialized(Logger, Backend, ProtocolVersion);
             OnInitialized();
-            if (Owner?.Session?.LogLevel is { } level)
+            if (Owner?.Session is { } session && (session.LogLevel is not null || session.Subscriptions.Count > 0))
             {
-                // The client chose a level before this backend session existed (or before the backend restarted).
-                _ = ApplyLogLevelAsync(level);
+                // The client chose a level or subscribed before this backend session existed: earlier on this
+                // replica, on another replica, or before the backend restarted.
+                _ = ReplaySessionStateAsync(session.LogLevel, session.Subscriptions);
             }
         }
         finally
@@ -241,12 +243,28 @@ internal abstract partial class BackendConnection : IAsyncDisposable
         }
     }
 
-    private async Task ApplyLogLevelAsync(string level)
+    private async Task ReplaySessionStateAsync(string? level, IReadOnlyList<BackendSubscription> subscriptions)
+    {
+        if (level is not null)
+        {
+            await ReplayAsync(McpMethods.SetLevel, JsonSerializer.SerializeToUtf8Bytes(new { level }));
+        }
+
+        foreach (var subscription in subscriptions)
+        {
+            if (string.Equals(subscription.Backend, Backend, StringComparison.Ordinal))
+            {
+                await ReplayAsync(McpMethods.ResourcesSubscribe, JsonSerializer.SerializeToUtf8Bytes(new { uri = subscription.Uri }));
+            }
+        }
+    }
+
+    private async Task ReplayAsync(string method, byte[] parameters)
     {
         try
         {
             using var timeout = new CancellationTokenSource(Options.Timeout);
-            using var response = await RequestAsync(McpMethods.SetLevel, JsonSerializer.SerializeToUtf8Bytes(new { level }), Owner, timeout.Token);
+            using var response = await RequestAsync(method, parameters, Owner, timeout.Token);
         }
         catch (Exception ex) when (ex is BackendException or OperationCanceledException or ObjectDisposedException)
         {

@@ -4,12 +4,22 @@ using System.Text.RegularExpressions;
 
 namespace Gateway.Proxy.Catalog;
 
+/// <summary>How one backend's items are named: its seniority and, in prefixed mode, its prefix.</summary>
+/// <param name="Rank">Position in <c>Gateway:Backends</c>: on a fresh start, the earlier backend keeps a contested name.</param>
+/// <param name="Prefix">Prefix of every tool and prompt name (prefixed mode); null for bare names.</param>
+internal readonly record struct NamingRule(int Rank, string? Prefix);
+
+/// <summary>The name an item wanted (bare or prefixed) and the name it got: they differ when another item held it.</summary>
+internal readonly record struct AssignedName(string Wanted, string Shown);
+
 /// <summary>
-/// Names tools and prompts clients see. A backend with a configured prefix has every name shown as
-/// <c>{prefix}__{name}</c>; a backend without one keeps its names unless another backend offers the same name, in
-/// which case the colliding names become <c>{backend}__{name}</c>. Names the gateway builds are kept within
-/// <c>^[a-zA-Z0-9_-]{1,64}$</c> (other characters become <c>_</c>; too long names are cut and end in a hash).
-/// The result depends only on configuration and on what backends list, so every replica computes the same names.
+/// Names tools, prompts and resources clients see, stably. An item keeps the name it was shown under for as long as its
+/// backend lists it (and its naming is not reconfigured), so a backend added later, or a backend that starts listing a
+/// name another already shows, never renames anything: the newcomer's copy gets a qualified name
+/// (<c>{backend}__{name}</c> for tools and prompts, <c>gateway:{backend}:{uri}</c> for resources). Items no earlier
+/// catalog showed are named in configuration order (<see cref="NamingRule.Rank"/>), so replicas that start from the
+/// same configuration agree. Built names stay within <c>^[a-zA-Z0-9_-]{1,64}$</c> (other characters become
+/// <c>_</c>; too long names are cut and end in a hash).
 /// </summary>
 internal static partial class CatalogNaming
 {
@@ -20,7 +30,7 @@ internal static partial class CatalogNaming
     public const string ResourceScheme = "gateway:";
 
     /// <summary>
-    /// The URI clients see for <paramref name="uri"/> of <paramref name="backend"/> when another backend lists the
+    /// The URI clients see for <paramref name="uri"/> of <paramref name="backend"/> when another backend shows the
     /// same URI: <c>gateway:{backend}:{uri}</c>. A valid URI (scheme <c>gateway</c>, the rest an opaque path, since
     /// backend names are <c>[a-zA-Z0-9_-]</c>), reversible by <see cref="TryParseResourceUri"/>.
     /// </summary>
@@ -46,41 +56,95 @@ internal static partial class CatalogNaming
         return true;
     }
 
-    /// <summary>Visible names for (backend, original name) pairs, in input order.</summary>
+    /// <summary>Tool or prompt names for (backend, name) pairs, in input order.</summary>
     /// <param name="items">Each backend's item names, backends in any order.</param>
-    /// <param name="prefixes">Configured prefix per backend (null or empty: none).</param>
-    public static string[] Assign(IReadOnlyList<(string Backend, string Name)> items, IReadOnlyDictionary<string, string?> prefixes)
+    /// <param name="rules">Naming per backend; a backend missing here has bare names and the lowest seniority.</param>
+    /// <param name="previous">The names the last catalog showed, by (backend, name), with the names they wanted then.</param>
+    public static AssignedName[] AssignNames(IReadOnlyList<(string Backend, string Name)> items,
+        IReadOnlyDictionary<string, NamingRule> rules, IReadOnlyDictionary<(string Backend, string Name), AssignedName> previous)
     {
-        var proposed = new string[items.Count];
-        var owners = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var wanted = new string[items.Count];
+        var qualified = new string[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             var (backend, name) = items[i];
-            proposed[i] = prefixes.GetValueOrDefault(backend) is { Length: > 0 } prefix ? Compose(prefix, name, backend) : name;
-            if (!owners.TryGetValue(proposed[i], out var set))
+            if (rules.GetValueOrDefault(backend).Prefix is { Length: > 0 } prefix)
             {
-                owners[proposed[i]] = set = new HashSet<string>(StringComparer.Ordinal);
+                wanted[i] = Compose(prefix, name, backend);
+                qualified[i] = WithHash(wanted[i], backend + "\n" + name);
             }
-
-            set.Add(backend);
+            else
+            {
+                wanted[i] = name;
+                qualified[i] = Compose(backend, name, backend);
+            }
         }
 
-        var result = new string[items.Count];
+        return Assign(items, rules, previous, wanted, qualified, (i, attempt) => WithHash(qualified[i], $"{items[i].Backend}\n{items[i].Name}\n{attempt}"));
+    }
+
+    /// <summary>Resource URIs (or URI templates) for (backend, URI) pairs, in input order: a URI shown by another backend is qualified.</summary>
+    public static AssignedName[] AssignUris(IReadOnlyList<(string Backend, string Name)> items,
+        IReadOnlyDictionary<string, NamingRule> rules, IReadOnlyDictionary<(string Backend, string Name), AssignedName> previous)
+    {
+        var wanted = items.Select(i => i.Name).ToArray();
+        var qualified = items.Select(i => ResourceUri(i.Backend, i.Name)).ToArray();
+        return Assign(items, rules, previous, wanted, qualified, (i, attempt) => $"{qualified[i]}#{attempt}");
+    }
+
+    /// <summary>
+    /// Three passes in seniority order: every item keeps the name it had (unless its naming was reconfigured); new
+    /// items take the name they want while it is free; the rest take their qualified form (or, should even that be
+    /// taken, a numbered variant), so every shown name is unique.
+    /// </summary>
+    private static AssignedName[] Assign(IReadOnlyList<(string Backend, string Name)> items, IReadOnlyDictionary<string, NamingRule> rules,
+        IReadOnlyDictionary<(string Backend, string Name), AssignedName> previous, string[] wanted, string[] qualified, Func<int, int, string> variant)
+    {
+        var order = Enumerable.Range(0, items.Count)
+            .OrderBy(i => rules.TryGetValue(items[i].Backend, out var rule) ? rule.Rank : int.MaxValue)
+            .ThenBy(i => items[i].Backend, StringComparer.Ordinal)
+            .ThenBy(i => items[i].Name, StringComparer.Ordinal)
+            .ThenBy(i => i)
+            .ToArray();
+        var shown = new string?[items.Count];
         var used = new HashSet<string>(StringComparer.Ordinal);
-        // Backends in name order decide who keeps a name when composing still collides, so replicas agree.
-        foreach (var i in Enumerable.Range(0, items.Count).OrderBy(i => items[i].Backend, StringComparer.Ordinal).ThenBy(i => i))
+        foreach (var i in order)
         {
-            var (backend, name) = items[i];
-            var visible = owners[proposed[i]].Count > 1 && prefixes.GetValueOrDefault(backend) is not { Length: > 0 }
-                ? Compose(backend, name, backend)
-                : proposed[i];
-            if (!used.Add(visible))
+            // Wanting what it wanted then means its backend's naming was not reconfigured: it keeps its name.
+            if (previous.TryGetValue(items[i], out var had) && had.Wanted == wanted[i] && used.Add(had.Shown))
             {
-                visible = WithHash(visible, backend + "\n" + name);
-                used.Add(visible);
+                shown[i] = had.Shown;
+            }
+        }
+
+        foreach (var i in order)
+        {
+            if (shown[i] is null && used.Add(wanted[i]))
+            {
+                shown[i] = wanted[i];
+            }
+        }
+
+        foreach (var i in order)
+        {
+            if (shown[i] is not null)
+            {
+                continue;
             }
 
-            result[i] = visible;
+            var candidate = qualified[i];
+            for (var attempt = 1; !used.Add(candidate); attempt++)
+            {
+                candidate = variant(i, attempt);
+            }
+
+            shown[i] = candidate;
+        }
+
+        var result = new AssignedName[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            result[i] = new AssignedName(wanted[i], shown[i]!);
         }
 
         return result;

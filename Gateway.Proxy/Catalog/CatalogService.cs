@@ -1,29 +1,29 @@
-using Gateway.Proxy.JsonRpc;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts.Configuration;
 using Gateway.Proxy.Backends;
+using Gateway.Proxy.JsonRpc;
 using Gateway.Proxy.Mcp;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Catalog;
 
 /// <summary>
-/// Keeps the merged catalog: reads every backend's tools, prompts, resources and resource templates (following
-/// their cursors) through a shared backend session, at start, on the backend's <c>list_changed</c> and every
-/// <see cref="McpOptions.CatalogRefreshInterval"/>; tells connected clients when a merged list changed.
-/// A backend that cannot be read keeps its last known items.
+/// Keeps the merged catalog: reads every backend's lists through a shared backend session at start, on the backend's
+/// <c>list_changed</c>, every <see cref="McpOptions.CatalogRefreshInterval"/>, and at once for a backend the
+/// configuration adds or changes. A configuration change swaps in a snapshot without the removed backends before
+/// anything else sees it. Tells connected clients when a merged list changed. A backend that cannot be read keeps its
+/// last known items.
 /// </summary>
 internal sealed partial class CatalogService : BackgroundService
 {
-    private const int MaxPages = 100;
     private static readonly TimeSpan StaleRetry = TimeSpan.FromSeconds(5);
     private readonly BackendConnections _connections;
     private readonly McpSessionStore _sessions;
     private readonly IOptionsMonitor<GatewayOptions> _gateway;
     private readonly IOptionsMonitor<McpOptions> _mcp;
+    private readonly CatalogCollisionReporter _collisions;
     private readonly TimeProvider _time;
     private readonly ILogger<CatalogService> _logger;
     private readonly ConcurrentDictionary<string, BackendCatalog> _catalogs = new(StringComparer.Ordinal);
@@ -31,20 +31,26 @@ internal sealed partial class CatalogService : BackgroundService
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, byte> _stale = new(StringComparer.Ordinal);
     private readonly Lock _rebuildLock = new();
+    private readonly IDisposable? _subscription;
+    private ImmutableArray<BackendOptions> _configured;
     private volatile CatalogSnapshot _current = CatalogSnapshot.Empty;
 
-    public CatalogService(BackendConnections connections, BackendEvents events, McpSessionStore sessions,
-        IOptionsMonitor<GatewayOptions> gateway, IOptionsMonitor<McpOptions> mcp, TimeProvider time, ILogger<CatalogService> logger)
+    public CatalogService(BackendConnections connections, BackendEvents events, McpSessionStore sessions, IOptionsMonitor<GatewayOptions> gateway,
+        IOptionsMonitor<McpOptions> mcp, CatalogCollisionReporter collisions, TimeProvider time, ILogger<CatalogService> logger)
     {
         _connections = connections;
         _sessions = sessions;
         _gateway = gateway;
         _mcp = mcp;
+        _collisions = collisions;
         _time = time;
         _logger = logger;
+        _configured = [.. gateway.CurrentValue.Backends];
         events.ListChanged += backend => _changed.Writer.TryWrite(backend);
+        _subscription = gateway.OnChange(OnConfigurationChanged);
     }
 
+    /// <summary>The snapshot to answer one request from: read it once per request.</summary>
     public CatalogSnapshot Current => _current;
 
     /// <summary>Completes once every backend was tried once, so the first <c>tools/list</c> is not empty by accident.</summary>
@@ -52,16 +58,7 @@ internal sealed partial class CatalogService : BackgroundService
 
     public async Task RefreshAllAsync(CancellationToken cancellationToken)
     {
-        var backends = _gateway.CurrentValue.Backends;
-        await Task.WhenAll(backends.Select(b => RefreshAsync(b, cancellationToken)));
-        foreach (var name in _catalogs.Keys)
-        {
-            if (!backends.Any(b => string.Equals(b.Name, name, StringComparison.Ordinal)))
-            {
-                _catalogs.TryRemove(name, out _);
-            }
-        }
-
+        await Task.WhenAll(_gateway.CurrentValue.Backends.Select(b => RefreshAsync(b, cancellationToken)));
         Rebuild();
     }
 
@@ -76,6 +73,12 @@ internal sealed partial class CatalogService : BackgroundService
         Rebuild();
     }
 
+    public override void Dispose()
+    {
+        _subscription?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -88,12 +91,12 @@ internal sealed partial class CatalogService : BackgroundService
                 if (changed is null)
                 {
                     await RefreshAllAsync(stoppingToken);
+                    continue;
                 }
-                else if (_connections.Find(changed) is { } backend)
-                {
-                    await RefreshAsync(backend, stoppingToken);
-                    Rebuild();
-                }
+
+                var backends = changed.Select(_connections.Find).OfType<BackendOptions>().ToArray();
+                await Task.WhenAll(backends.Select(b => RefreshAsync(b, stoppingToken)));
+                Rebuild();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -102,102 +105,112 @@ internal sealed partial class CatalogService : BackgroundService
         }
     }
 
-    /// <summary>The next backend that said list_changed, or null when the refresh interval elapsed first.</summary>
-    private async Task<string?> WaitForChangeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// On the reload's thread, before the new configuration reaches a request through this catalog: the removed
+    /// backends' items leave the snapshot, naming follows the new rules, and the added or changed backends are queued
+    /// for an immediate read (their items appear once they answered).
+    /// </summary>
+    private void OnConfigurationChanged(GatewayOptions options)
     {
-        if (_changed.Reader.TryRead(out var backend))
+        ImmutableArray<BackendOptions> previous;
+        lock (_rebuildLock)
         {
-            return backend;
+            previous = _configured;
+            _configured = [.. options.Backends];
         }
 
-        // A backend whose last read failed (down at start, say) is retried sooner than the regular interval.
-        var wait = _stale.IsEmpty ? _mcp.CurrentValue.CatalogRefreshInterval : TimeSpan.FromTicks(Math.Min(StaleRetry.Ticks, _mcp.CurrentValue.CatalogRefreshInterval.Ticks));
-        using var elapsed = new CancellationTokenSource(wait, _time);
-        using var interval = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, elapsed.Token);
-        try
+        foreach (var name in _catalogs.Keys.Concat(_stale.Keys).Distinct(StringComparer.Ordinal).ToArray())
         {
-            await _changed.Reader.WaitToReadAsync(interval.Token);
-            return _changed.Reader.TryRead(out backend) ? backend : null;
+            if (!options.Backends.Any(b => string.Equals(b.Name, name, StringComparison.Ordinal)))
+            {
+                _catalogs.TryRemove(name, out _);
+                _stale.TryRemove(name, out _);
+            }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+
+        if (_ready.Task.IsCompletedSuccessfully)
         {
-            return null;
+            Rebuild();
         }
+
+        foreach (var backend in options.Backends)
+        {
+            if (previous.FirstOrDefault(b => string.Equals(b.Name, backend.Name, StringComparison.Ordinal)) is not { } before
+                || !BackendSettings.Same(before, backend))
+            {
+                _changed.Writer.TryWrite(backend.Name);
+            }
+        }
+    }
+
+    /// <summary>The backends to read again, or null when the refresh interval elapsed first (read them all).</summary>
+    private async Task<HashSet<string>?> WaitForChangeAsync(CancellationToken cancellationToken)
+    {
+        if (!_changed.Reader.TryPeek(out _))
+        {
+            // A backend whose last read failed (down at start, say) is retried sooner than the regular interval.
+            var wait = _stale.IsEmpty ? _mcp.CurrentValue.CatalogRefreshInterval : TimeSpan.FromTicks(Math.Min(StaleRetry.Ticks, _mcp.CurrentValue.CatalogRefreshInterval.Ticks));
+            using var elapsed = new CancellationTokenSource(wait, _time);
+            using var interval = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, elapsed.Token);
+            try
+            {
+                await _changed.Reader.WaitToReadAsync(interval.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+
+        // Everything queued so far is read in one round, in parallel: a slow backend does not hold up the others' changes.
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (_changed.Reader.TryRead(out var name))
+        {
+            names.Add(name);
+        }
+
+        return names;
     }
 
     private async Task RefreshAsync(BackendOptions backend, CancellationToken cancellationToken)
     {
+        if (_connections.Find(backend.Name) is null)
+        {
+            // Removed since the read was queued: reading it would open a backend session nothing closes.
+            return;
+        }
+
         try
         {
-            var connection = _connections.Shared(backend);
-            var tools = await ListAsync(connection, McpMethods.ToolsList, "tools", "name", cancellationToken);
-            var prompts = await ListAsync(connection, McpMethods.PromptsList, "prompts", "name", cancellationToken);
-            var resources = await ListAsync(connection, McpMethods.ResourcesList, "resources", "uri", cancellationToken);
-            var templates = await ListAsync(connection, McpMethods.ResourceTemplatesList, "resourceTemplates", "uriTemplate", cancellationToken);
-            _catalogs[backend.Name] = new BackendCatalog(backend.Name, tools, prompts, resources, templates);
+            var catalog = await BackendCatalogReader.ReadAsync(_connections.Shared(backend), cancellationToken);
+            // A backend removed while it was being read stays out.
+            if (_connections.Find(backend.Name) is not null)
+            {
+                _catalogs[backend.Name] = catalog;
+            }
+
             _stale.TryRemove(backend.Name, out _);
-            LogRefreshed(_logger, backend.Name, tools.Length, prompts.Length, resources.Length, templates.Length);
+            LogRefreshed(_logger, backend.Name, catalog.Tools.Length, catalog.Prompts.Length, catalog.Resources.Length, catalog.Templates.Length);
         }
         catch (Exception ex) when (ex is BackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            _stale[backend.Name] = 0;
+            if (_connections.Find(backend.Name) is not null)
+            {
+                _stale[backend.Name] = 0;
+            }
+
             LogRefreshFailed(_logger, backend.Name, ex.Message);
         }
-    }
-
-    private static async Task<ImmutableArray<CatalogEntry>> ListAsync(BackendConnection connection, string method, string arrayName,
-        string keyName, CancellationToken cancellationToken)
-    {
-        var items = ImmutableArray.CreateBuilder<CatalogEntry>();
-        string? cursor = null;
-        for (var page = 0; page < MaxPages; page++)
-        {
-            var parameters = cursor is null ? "{}"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["cursor"] = cursor });
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(connection.Options.Timeout);
-            using var response = await connection.RequestAsync(method, parameters, null, timeout.Token);
-            if (!response.RootElement.TryGetProperty("result", out var result))
-            {
-                // An error here means the backend does not offer this kind of item (-32601).
-                break;
-            }
-
-            if (result.TryGetProperty(arrayName, out var array) && array.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var item in array.EnumerateArray())
-                {
-                    if (item.ValueKind == JsonValueKind.Object
-                        && item.TryGetProperty(keyName, out var key)
-                        && key.GetString() is { Length: > 0 } name)
-                    {
-                        items.Add(new CatalogEntry(name, connection.Backend, name, JsonSerializer.SerializeToUtf8Bytes(item)));
-                    }
-                }
-            }
-
-            cursor = result.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-            if (cursor is null)
-            {
-                break;
-            }
-        }
-
-        return items.ToImmutable();
     }
 
     private void Rebuild()
     {
         lock (_rebuildLock)
         {
-            var catalogs = _catalogs.Values.OrderBy(c => c.Backend, StringComparer.Ordinal).ToArray();
-            var prefixes = _gateway.CurrentValue.Backends.ToDictionary(b => b.Name, b => b.Prefix, StringComparer.Ordinal);
-            var next = new CatalogSnapshot(
-                Rename(catalogs.SelectMany(c => c.Tools).ToArray(), prefixes),
-                Rename(catalogs.SelectMany(c => c.Prompts).ToArray(), prefixes),
-                QualifyCollidingUris(catalogs.SelectMany(c => c.Resources), "uri"),
-                QualifyCollidingUris(catalogs.SelectMany(c => c.Templates), "uriTemplate"));
             var previous = _current;
+            var next = CatalogMerge.Build(_catalogs.Values, _configured, previous);
             _current = next;
+            _collisions.Report(previous.Collisions, next.Collisions, atStart: ReferenceEquals(previous, CatalogSnapshot.Empty));
             if (ReferenceEquals(previous, CatalogSnapshot.Empty))
             {
                 // Nobody has seen a list before the first read: lists wait for it.
@@ -211,48 +224,6 @@ internal sealed partial class CatalogService : BackgroundService
                 _sessions.Broadcast(JsonRpcWriter.Request(null, McpMethods.ResourcesListChanged, default));
             }
         }
-    }
-
-    private static ImmutableArray<CatalogEntry> Rename(CatalogEntry[] entries, Dictionary<string, string?> prefixes)
-    {
-        var names = CatalogNaming.Assign(entries.Select(e => (e.Backend, e.OriginalName)).ToArray(), prefixes);
-        var renamed = ImmutableArray.CreateBuilder<CatalogEntry>(entries.Length);
-        for (var i = 0; i < entries.Length; i++)
-        {
-            var entry = entries[i];
-            renamed.Add(names[i] == entry.OriginalName
-                ? entry
-                : entry with { Name = names[i], Json = RenameJson(entry.Json, names[i]) });
-        }
-
-        return renamed.MoveToImmutable();
-    }
-
-    private static byte[] RenameJson(byte[] json, string name)
-    {
-        using var document = JsonDocument.Parse(json);
-        return JsonRpcWriter.WithProperty(document.RootElement, "name", name);
-    }
-
-    /// <summary>
-    /// A URI (or URI template) listed by one backend is shown as it is. One listed by several backends is shown by
-    /// each of them as <c>gateway:{backend}:{uri}</c> (<see cref="CatalogNaming.ResourceUri"/>), like colliding tool
-    /// names get the backend's name, so every copy stays reachable and routing never depends on listing order; a
-    /// backend listing the same URI twice keeps its first. Depends only on what backends list: replicas agree.
-    /// </summary>
-    private static ImmutableArray<CatalogEntry> QualifyCollidingUris(IEnumerable<CatalogEntry> entries, string property)
-    {
-        var unique = entries.DistinctBy(e => (e.Backend, e.Name)).ToArray();
-        var owners = unique.CountBy(e => e.Name, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
-        return [.. unique.Select(e => owners[e.Name] == 1
-            ? e
-            : RenameUri(e, CatalogNaming.ResourceUri(e.Backend, e.OriginalName), property))];
-    }
-
-    private static CatalogEntry RenameUri(CatalogEntry entry, string uri, string property)
-    {
-        using var document = JsonDocument.Parse(entry.Json);
-        return entry with { Name = uri, Json = JsonRpcWriter.WithProperty(document.RootElement, property, uri) };
     }
 
     private void Announce(ImmutableArray<CatalogEntry> previous, ImmutableArray<CatalogEntry> next, string method)

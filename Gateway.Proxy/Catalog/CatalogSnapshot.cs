@@ -9,7 +9,11 @@ namespace Gateway.Proxy.Catalog;
 /// <param name="Backend">Owning backend.</param>
 /// <param name="OriginalName">The name (or URI) at the backend.</param>
 /// <param name="Json">The item as clients see it (renamed when prefixed), every other field as the backend sent it.</param>
-internal sealed record CatalogEntry(string Name, string Backend, string OriginalName, byte[] Json);
+internal sealed record CatalogEntry(string Name, string Backend, string OriginalName, byte[] Json)
+{
+    /// <summary>The name it would have without collisions (bare, or with its backend's prefix); differs from <see cref="Name"/> after one.</summary>
+    public string Wanted { get; init; } = OriginalName;
+}
 
 /// <summary>What one backend listed at its last successful refresh.</summary>
 internal sealed record BackendCatalog(
@@ -19,7 +23,11 @@ internal sealed record BackendCatalog(
     ImmutableArray<CatalogEntry> Resources,
     ImmutableArray<CatalogEntry> Templates);
 
-/// <summary>The merged, renamed catalog of every backend with its routing tables; immutable, swapped on refresh.</summary>
+/// <summary>
+/// The merged, renamed catalog of every configured backend with its routing tables. Immutable: a request reads one
+/// snapshot, and the catalog swaps in a new one when a backend's lists or the configuration change, so what a list
+/// shows and what a call finds always agree.
+/// </summary>
 internal sealed class CatalogSnapshot
 {
     private readonly FrozenDictionary<string, CatalogEntry> _tools;
@@ -27,8 +35,9 @@ internal sealed class CatalogSnapshot
     private readonly FrozenDictionary<string, CatalogEntry> _resources;
 
     public CatalogSnapshot(ImmutableArray<CatalogEntry> tools, ImmutableArray<CatalogEntry> prompts,
-        ImmutableArray<CatalogEntry> resources, ImmutableArray<CatalogEntry> templates)
+        ImmutableArray<CatalogEntry> resources, ImmutableArray<CatalogEntry> templates, ImmutableArray<CatalogCollision> collisions)
     {
+        Collisions = collisions;
         Tools = tools;
         Prompts = prompts;
         Resources = resources;
@@ -38,7 +47,7 @@ internal sealed class CatalogSnapshot
         _resources = Index(resources);
     }
 
-    public static CatalogSnapshot Empty { get; } = new([], [], [], []);
+    public static CatalogSnapshot Empty { get; } = new([], [], [], [], []);
 
     public ImmutableArray<CatalogEntry> Tools { get; }
 
@@ -47,6 +56,9 @@ internal sealed class CatalogSnapshot
     public ImmutableArray<CatalogEntry> Resources { get; }
 
     public ImmutableArray<CatalogEntry> Templates { get; }
+
+    /// <summary>Items shown under another name than the one they wanted, because another backend shows that name.</summary>
+    public ImmutableArray<CatalogCollision> Collisions { get; }
 
     public ImmutableArray<CatalogEntry> List(CatalogList list) => list switch
     {

@@ -3,9 +3,11 @@ using Gateway.Authentication.Upstream;
 using Gateway.Proxy.Catalog;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Mcp.Dispatch;
+using Gateway.Proxy.Mcp.Edge;
 using Gateway.Proxy.Mcp.FanOut;
 using Gateway.Proxy.Mcp.Http;
 using Gateway.Proxy.Mcp.Lists;
+using Gateway.Proxy.Mcp.Replication;
 using Gateway.Proxy.Mcp.Routing;
 using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
@@ -27,15 +29,29 @@ internal static class McpExtensions
             .Bind(builder.Configuration.GetSection(McpOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<EdgeOptions>()
+            .Bind(builder.Configuration.GetSection(EdgeOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<McpEdge>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CallPipeline>();
         services.AddSingleton<BackendEvents>();
         services.AddSingleton<ChildProcessLauncher>();
         services.AddSingleton<BackendConnections>();
         services.AddUpstreamCredentials();
+        if (builder.HasConnectionString(Extensions.RedisConnectionName))
+        {
+            // Sessions shared by every replica: state in Redis, server-to-client traffic over its pub/sub.
+            services.AddSingleton<SessionDirectory>();
+            services.AddSingleton<SessionRelay>();
+        }
+
         services.AddSingleton<McpSessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
+        services.AddSingleton<CatalogCollisionReporter>();
         services.AddSingleton<CatalogService>();
+        services.AddHealthChecks().AddCheck<CatalogNamesHealthCheck>(CatalogNamesHealthCheck.Name);
         services.AddHostedService(sp => sp.GetRequiredService<CatalogService>());
         services.AddSingleton<SessionHandshake>();
         services.AddSingleton<CatalogPages>();

@@ -16,6 +16,9 @@ internal enum JsonRpcKind
 /// </summary>
 internal sealed class JsonRpcMessage : IDisposable
 {
+    /// <summary>Deepest nesting of a whole message; deeper is a parse error (-32700).</summary>
+    public const int MaxDepth = 128;
+
     private readonly JsonDocument _document;
 
     private JsonRpcMessage(JsonDocument document, JsonRpcKind kind, JsonElement id, string? method, JsonElement parameters)
@@ -66,17 +69,27 @@ internal sealed class JsonRpcMessage : IDisposable
 
     public void Dispose() => _document.Dispose();
 
-    /// <summary>Parses and validates one message. On failure returns null and the JSON-RPC error to answer with.</summary>
+    /// <summary>
+    /// Parses and validates one message. On failure returns null and the JSON-RPC error to answer with. Text that is
+    /// JSON but not valid Unicode (invalid UTF-8, a lone surrogate escape) is a parse error too: nothing could read it.
+    /// </summary>
     public static JsonRpcMessage? TryParse(ReadOnlyMemory<byte> utf8, out JsonRpcError error)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 128 });
+            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (JsonException)
         {
-            error = new JsonRpcError(GatewayErrorCodes.ParseError, "Parse error: the body is not valid JSON.");
+            error = new JsonRpcError(GatewayErrorCodes.ParseError, $"Parse error: the body is not valid JSON (or nests deeper than {MaxDepth} levels).");
+            return null;
+        }
+
+        if (!JsonUnicode.IsValid(utf8.Span))
+        {
+            document.Dispose();
+            error = new JsonRpcError(GatewayErrorCodes.ParseError, "Parse error: the body is not valid Unicode (invalid UTF-8 or a lone surrogate escape).");
             return null;
         }
 

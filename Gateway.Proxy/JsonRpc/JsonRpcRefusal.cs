@@ -66,6 +66,14 @@ internal static class JsonRpcRefusal
         { BackendFailed = true, FailureKind = "transport", FailureMessage = exception.Message };
     }
 
+    /// <summary>The <see cref="BackendResult.FailureKind"/> of <see cref="GatewayFault"/>: reported to no breaker.</summary>
+    public const string GatewayFaultKind = "gateway";
+
+    /// <summary>The gateway failed on its own side of a call (-32603); the backend is not blamed.</summary>
+    public static BackendResult GatewayFault(string backend, Exception exception) =>
+        Error(GatewayErrorCodes.InternalError, $"Internal error: the gateway could not complete the call to backend '{backend}'.") with
+        { FailureKind = GatewayFaultKind, FailureMessage = exception.GetType().Name + ": " + exception.Message };
+
     /// <summary>An error object the gateway answers itself, which counts against nothing.</summary>
     public static BackendResult Error(int code, string message, Action<Utf8JsonWriter>? writeData = null)
     {

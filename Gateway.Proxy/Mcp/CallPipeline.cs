@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Gateway.Contracts.Configuration;
 using Gateway.Contracts.Messages;
 using Gateway.Proxy.Audit;
+using Gateway.Proxy.Backends;
 using Gateway.Proxy.Circuit;
 using Gateway.Proxy.JsonRpc;
 using Gateway.Proxy.Pipeline;
@@ -91,8 +92,9 @@ public sealed class CallPipeline : IDisposable
             {
                 permit.Failure(result.FailureKind ?? "transport", result.FailureMessage ?? "backend call failed");
             }
-            else
+            else if (result.FailureKind != JsonRpcRefusal.GatewayFaultKind)
             {
+                // A fault of the gateway's own says nothing of the backend's health: no outcome is reported for it.
                 permit.Success();
             }
 
@@ -165,9 +167,15 @@ public sealed class CallPipeline : IDisposable
             _audit.RecordCall(context, AuditDecision.Allowed, AuditStatus.Cancelled, null, 0, "cancelled by the caller");
             throw;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is BackendException or HttpRequestException or IOException)
         {
             return JsonRpcRefusal.Unreachable(backend, ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Anything else was thrown by the gateway's own code on the way out (a value it could not write, ...):
+            // the backend did nothing wrong, so it must not count against its breaker.
+            return JsonRpcRefusal.GatewayFault(backend, ex);
         }
     }
 
@@ -180,11 +188,12 @@ public sealed class CallPipeline : IDisposable
         {
             (true, _, "timeout") => AuditStatus.Timeout,
             (true, _, _) => AuditStatus.BackendUnavailable,
+            (false, _, JsonRpcRefusal.GatewayFaultKind) => AuditStatus.GatewayError,
             (false, true, _) => AuditStatus.Error,
             _ => AuditStatus.Ok,
         };
         _audit.RecordCall(context, AuditDecision.Allowed, status, result.IsError ? result.ErrorCode : null,
-            result.Response.Length, result.BackendFailed ? result.FailureMessage : null);
+            result.Response.Length, result.FailureMessage);
         return result;
     }
 

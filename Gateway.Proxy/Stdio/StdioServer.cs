@@ -6,6 +6,7 @@ using Gateway.Contracts;
 using Gateway.Proxy.Audit;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Mcp.Dispatch;
+using Gateway.Proxy.Mcp.Edge;
 using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
 using Gateway.Authentication;
@@ -20,6 +21,7 @@ namespace Gateway.Proxy.Stdio;
 /// </summary>
 internal sealed partial class StdioServer(
     McpDispatcher dispatcher,
+    McpEdge edge,
     SessionHandshake handshake,
     McpSessionStore sessions,
     ApiKeyDirectory keys,
@@ -100,10 +102,10 @@ internal sealed partial class StdioServer(
     {
         try
         {
-            using var message = JsonRpcMessage.TryParse(line, out var error);
+            using var message = edge.Admit(line, client, _session?.Id, out var refusal);
             if (message is null)
             {
-                await WriteAsync(JsonRpcWriter.Error(default, error.Code, error.Message), cancellationToken);
+                await WriteAsync(refusal.Answer, cancellationToken);
                 return;
             }
 
@@ -160,7 +162,7 @@ internal sealed partial class StdioServer(
         try
         {
             // The stdio session never idles out: it lives as long as stdin is open.
-            session.StreamOpened();
+            await session.StreamOpenedAsync();
             await foreach (var message in session.Outbound.Reader.ReadAllAsync(cancellationToken))
             {
                 await WriteAsync(message, cancellationToken);

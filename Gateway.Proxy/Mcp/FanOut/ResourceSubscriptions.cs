@@ -41,6 +41,11 @@ internal sealed class ResourceSubscriptions(
             ? JsonRpcWriter.RewriteParams(message.Params, "uri", entry.OriginalName, null)
             : JsonMarshal.GetRawUtf8Value(message.Params).ToArray();
         var results = await Task.WhenAll(backends.Select(b => SubscribeOneAsync(message.Method!, context, b, parameters, cancellationToken)));
+        if (context.Session is { } session)
+        {
+            Remember(session, message.Method!, backends, results, owner is null ? uri : entry!.OriginalName);
+        }
+
         foreach (var result in results)
         {
             if (result is { IsError: false })
@@ -52,6 +57,25 @@ internal sealed class ResourceSubscriptions(
         return results.FirstOrDefault(r => r is not null) is { } first
             ? JsonRpcWriter.Response(message.Id, first.Response.Span, isError: true)
             : JsonRpcWriter.Error(message.Id, GatewayErrorCodes.InvalidParams, $"Unknown resource: {uri}");
+    }
+
+    /// <summary>
+    /// Keeps the session's subscriptions as each backend accepted them, so that a backend session opened later (on
+    /// this replica after a restart, or on another replica) is subscribed again.
+    /// </summary>
+    private static void Remember(McpSession session, string method, IReadOnlyList<BackendOptions> backends, BackendResult?[] results, string backendUri)
+    {
+        for (var i = 0; i < backends.Count; i++)
+        {
+            if (method == McpMethods.ResourcesUnsubscribe)
+            {
+                session.RemoveSubscription(backends[i].Name, backendUri);
+            }
+            else if (results[i] is { IsError: false })
+            {
+                session.AddSubscription(backends[i].Name, backendUri);
+            }
+        }
     }
 
     private async Task<BackendResult?> SubscribeOneAsync(string method, McpRequestContext context, BackendOptions backend, byte[] parameters,

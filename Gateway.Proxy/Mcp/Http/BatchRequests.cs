@@ -4,6 +4,7 @@ using System.Text.Json;
 using Gateway.Contracts;
 using Gateway.Proxy.JsonRpc;
 using Gateway.Proxy.Mcp.Dispatch;
+using Gateway.Proxy.Mcp.Edge;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Mcp.Http;
@@ -15,7 +16,7 @@ namespace Gateway.Proxy.Mcp.Http;
 /// the answers come back as one JSON array (or as SSE events for a client that accepts only those), and a batch
 /// of notifications and responses only gets 202.
 /// </summary>
-internal sealed class BatchRequests(McpDispatcher dispatcher, HttpSessions sessions)
+internal sealed class BatchRequests(McpDispatcher dispatcher, McpEdge edge, HttpSessions sessions)
 {
     public async Task HandleAsync(HttpContext http, ReadOnlyMemory<byte> body, ClientIdentity client, AnswerFormats accept,
         CancellationToken cancellationToken)
@@ -23,7 +24,7 @@ internal sealed class BatchRequests(McpDispatcher dispatcher, HttpSessions sessi
         var headerVersion = http.Request.Headers[McpProtocol.ProtocolVersionHeader].ToString();
         if (headerVersion.Length > 0 && headerVersion != McpProtocol.BatchVersion)
         {
-            await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest,
+            await RefuseAsync(http, client, GatewayErrorCodes.InvalidRequest,
                 $"Invalid Request: JSON-RPC batches are not supported in protocol {headerVersion} (only {McpProtocol.BatchVersion}).");
             return;
         }
@@ -35,7 +36,7 @@ internal sealed class BatchRequests(McpDispatcher dispatcher, HttpSessions sessi
 
         if (session.ProtocolVersion != McpProtocol.BatchVersion)
         {
-            await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest,
+            await RefuseAsync(http, client, GatewayErrorCodes.InvalidRequest,
                 $"Invalid Request: JSON-RPC batches are not supported in protocol {session.ProtocolVersion} (only {McpProtocol.BatchVersion}).");
             return;
         }
@@ -46,7 +47,7 @@ internal sealed class BatchRequests(McpDispatcher dispatcher, HttpSessions sessi
             using var batch = JsonDocument.Parse(body);
             if (batch.RootElement.GetArrayLength() == 0)
             {
-                await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.InvalidRequest, "Invalid Request: empty batch.");
+                await RefuseAsync(http, client, GatewayErrorCodes.InvalidRequest, "Invalid Request: empty batch.");
                 return;
             }
 
@@ -58,7 +59,7 @@ internal sealed class BatchRequests(McpDispatcher dispatcher, HttpSessions sessi
         }
         catch (JsonException)
         {
-            await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status400BadRequest, GatewayErrorCodes.ParseError, "Parse error: the body is not valid JSON.");
+            await RefuseAsync(http, client, GatewayErrorCodes.ParseError, "Parse error: the body is not valid JSON.");
             return;
         }
 
@@ -98,10 +99,10 @@ internal sealed class BatchRequests(McpDispatcher dispatcher, HttpSessions sessi
     /// <summary>One batch element's answer: the response to a request, an error for an invalid one, null otherwise.</summary>
     private async Task<byte[]?> AnswerElementAsync(byte[] element, McpRequestContext context, CancellationToken cancellationToken)
     {
-        using var message = JsonRpcMessage.TryParse(element, out var error);
+        using var message = edge.Admit(element, context.Client, context.Session?.Id, out var refusal);
         if (message is null)
         {
-            return JsonRpcWriter.Error(default, error.Code, error.Message);
+            return refusal.Answer;
         }
 
         if (message.Method == McpMethods.Initialize)
@@ -112,5 +113,12 @@ internal sealed class BatchRequests(McpDispatcher dispatcher, HttpSessions sessi
         }
 
         return await dispatcher.HandleAsync(message, context, cancellationToken);
+    }
+
+    /// <summary>A batch refused whole (400): audited like any message refused at the edge.</summary>
+    private async Task RefuseAsync(HttpContext http, ClientIdentity client, int code, string message)
+    {
+        await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status400BadRequest, code, message);
+        edge.RecordRefusal(client, HttpSessions.Named(http), code, message, http.Response.ContentLength ?? 0);
     }
 }

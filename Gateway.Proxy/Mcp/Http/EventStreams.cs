@@ -32,10 +32,11 @@ internal sealed class EventStreams(McpDispatcher dispatcher)
     public static async Task ServeSessionAsync(HttpContext http, McpSession session)
     {
         HttpAnswers.StartEventStream(http);
-        await http.Response.Body.FlushAsync(http.RequestAborted);
-        session.StreamOpened();
+        // Headers go out once messages raised for the session on other replicas reach this stream.
+        await session.StreamOpenedAsync();
         try
         {
+            await http.Response.Body.FlushAsync(http.RequestAborted);
             await foreach (var message in session.Outbound.Reader.ReadAllAsync(http.RequestAborted))
             {
                 await HttpAnswers.WriteEventAsync(http.Response.BodyWriter, message, http.RequestAborted);

@@ -6,7 +6,10 @@ namespace Gateway.Proxy.Mcp.Http;
 /// <summary>The session a request names in <c>Mcp-Session-Id</c>, with the HTTP answers for a missing or unknown one.</summary>
 internal sealed class HttpSessions(McpSessionStore sessions)
 {
-    /// <summary>The caller's live session, or null when refused (400 without the header, 404 when unknown; written).</summary>
+    /// <summary>
+    /// The caller's live session, or null when refused (written): 400 without the header, 404 when unknown, ended or
+    /// expired, 503 when another replica's session cannot be taken here (Redis unreachable, or this replica full).
+    /// </summary>
     public async Task<McpSession?> FindAsync(HttpContext http, ClientIdentity client)
     {
         var id = http.Request.Headers[McpProtocol.SessionIdHeader].ToString();
@@ -17,8 +20,21 @@ internal sealed class HttpSessions(McpSessionStore sessions)
             return null;
         }
 
+        var lookup = await sessions.FindAsync(id);
+        switch (lookup.Status)
+        {
+            case SessionLookupStatus.Unavailable:
+                await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable, GatewayErrorCodes.TransportError,
+                    "Session store unavailable: this replica cannot look the session up now; retry, or retry on another replica.");
+                return null;
+            case SessionLookupStatus.Full:
+                await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable, GatewayErrorCodes.TransportError,
+                    "Too many MCP sessions on this replica: retry later, or on another replica.");
+                return null;
+        }
+
         // A session belongs to the client that opened it; to anyone else it does not exist.
-        var session = sessions.Find(id);
+        var session = lookup.Session;
         if (session is null || !session.Client.IsSameCaller(client))
         {
             await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status404NotFound, GatewayErrorCodes.TransportError,
@@ -32,4 +48,8 @@ internal sealed class HttpSessions(McpSessionStore sessions)
     }
 
     public Task<bool> EndAsync(McpSession session) => sessions.RemoveAsync(session.Id);
+
+    /// <summary>The session id the request names, unchecked (null when none): for the audit event of a refusal made before the lookup.</summary>
+    public static string? Named(HttpContext http) =>
+        http.Request.Headers[McpProtocol.SessionIdHeader].ToString() is { Length: > 0 } session ? session : null;
 }

@@ -3,6 +3,7 @@ using Gateway.Authentication.Upstream;
 using Gateway.Contracts;
 using Gateway.Proxy.JsonRpc;
 using Gateway.Proxy.Mcp.Dispatch;
+using Gateway.Proxy.Mcp.Edge;
 using Gateway.Proxy.Mcp.Sessions;
 using Gateway.Proxy.Pipeline;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ namespace Gateway.Proxy.Mcp.Http;
 /// </summary>
 internal sealed class McpHttpEndpoint(
     McpDispatcher dispatcher,
+    McpEdge edge,
     SessionHandshake handshake,
     HttpSessions sessions,
     HttpCallers callers,
@@ -97,10 +99,10 @@ internal sealed class McpHttpEndpoint(
             return;
         }
 
-        using var message = JsonRpcMessage.TryParse(body.Value, out var parseError);
+        using var message = edge.Admit(body.Value, client, HttpSessions.Named(http), out var refusal);
         if (message is null)
         {
-            await HttpAnswers.WriteErrorAsync(http, StatusCodes.Status400BadRequest, parseError.Code, parseError.Message);
+            await HttpAnswers.WriteJsonAsync(http, refusal.HttpStatus, refusal.Answer);
             return;
         }
 

@@ -14,10 +14,10 @@ internal static class LlmEvents
     private static Gen<string> Name(int maxLength) =>
         Gen.String[HostileChar, 0, maxLength - 1].Select(s => "m" + s);
 
-    /// <summary>Mostly short names, sometimes right at <see cref="AuditEventValidator.MaxNameLength"/>.</summary>
+    /// <summary>Mostly short names, sometimes right at <see cref="AuditLimits.MaxNameLength"/>.</summary>
     private static readonly Gen<string> AnyName = Gen.Frequency(
         (8, Name(40)),
-        (1, Gen.String[HostileChar, AuditEventValidator.MaxNameLength - 1, AuditEventValidator.MaxNameLength - 1].Select(s => "m" + s)));
+        (1, Gen.String[HostileChar, AuditLimits.MaxNameLength - 1, AuditLimits.MaxNameLength - 1].Select(s => "m" + s)));
 
     private static readonly Gen<LlmAttempt> Attempt =
         Gen.Select(AnyName, AnyName, AnyName, Gen.Int[100, 599].Nullable(),
@@ -26,7 +26,7 @@ internal static class LlmEvents
     public static readonly Gen<LlmCallAudit> Llm =
         Gen.Select(
                 AnyName.Null(),
-                Attempt.Array[0, AuditEventValidator.MaxLlmAttempts],
+                Attempt.Array[0, AuditLimits.MaxLlmAttempts],
                 Gen.Bool,
                 Gen.Double[0, 1e7].Nullable(),
                 Gen.Long[0, long.MaxValue].Nullable(),

@@ -30,8 +30,8 @@ public sealed class AuditEventValidatorTests
             LatencyMs = double.NaN,
             ResponseBytes = -1,
             ArgumentsSha256 = "ABC",
-            Target = new string('t', AuditEventValidator.MaxTargetLength + 1),
-            Arguments = new string('a', AuditEventValidator.MaxArgumentsLength + 1),
+            Target = new string('t', AuditLimits.MaxTargetLength + 1),
+            Arguments = new string('a', AuditLimits.MaxArgumentsLength + 1),
         };
 
         var reason = AuditEventValidator.Validate(e);
@@ -49,8 +49,8 @@ public sealed class AuditEventValidatorTests
     {
         var e = SampleEvents.Call() with
         {
-            ClientId = new string('c', AuditEventValidator.MaxNameLength),
-            Detail = new string('d', AuditEventValidator.MaxDetailLength),
+            ClientId = new string('c', AuditLimits.MaxNameLength),
+            Detail = new string('d', AuditLimits.MaxDetailLength),
         };
 
         Assert.Null(AuditEventValidator.Validate(e));
@@ -59,12 +59,12 @@ public sealed class AuditEventValidatorTests
     [Fact]
     public void An_llm_request_at_every_limit_is_accepted()
     {
-        var name = new string('n', AuditEventValidator.MaxNameLength);
+        var name = new string('n', AuditLimits.MaxNameLength);
         var e = SampleEvents.LlmCall() with
         {
             Llm = new LlmCallAudit(
                 name,
-                [.. Enumerable.Repeat(new LlmAttempt(name, name, name, 599), AuditEventValidator.MaxLlmAttempts)],
+                [.. Enumerable.Repeat(new LlmAttempt(name, name, name, 599), AuditLimits.MaxLlmAttempts)],
                 Streamed: false,
                 TimeToFirstByteMs: 0,
                 InputTokens: 0,
@@ -81,12 +81,12 @@ public sealed class AuditEventValidatorTests
         var e = SampleEvents.LlmCall() with
         {
             Llm = new LlmCallAudit(
-                UpstreamModel: new string('u', AuditEventValidator.MaxNameLength + 1),
+                UpstreamModel: new string('u', AuditLimits.MaxNameLength + 1),
                 Attempts:
                 [
                     new LlmAttempt("openai-a", "gpt\0", "ok", 99),
                     null!,
-                    new LlmAttempt(" ", null!, new string('o', AuditEventValidator.MaxNameLength + 1), 600),
+                    new LlmAttempt(" ", null!, new string('o', AuditLimits.MaxNameLength + 1), 600),
                 ],
                 Streamed: true,
                 TimeToFirstByteMs: double.PositiveInfinity,
@@ -124,12 +124,12 @@ public sealed class AuditEventValidatorTests
     private static readonly Gen<string?> EdgeName = Gen.Frequency(
         (1, Gen.Const((string?)null)),
         (1, Gen.OneOf<string?>("", " \t", "a\0b")),
-        (6, Gen.Int[1, AuditEventValidator.MaxNameLength + 3].Select(n => (string?)new string('x', n))));
+        (6, Gen.Int[1, AuditLimits.MaxNameLength + 3].Select(n => (string?)new string('x', n))));
 
     private static readonly Gen<LlmCallAudit> EdgeLlm = Gen.Select(
         EdgeName,
         Gen.Select(EdgeName, EdgeName, EdgeName, Gen.Int[-1, 700].Nullable(), (p, m, o, s) => new LlmAttempt(p!, m!, o!, s))
-            .Array[0, AuditEventValidator.MaxLlmAttempts + 2],
+            .Array[0, AuditLimits.MaxLlmAttempts + 2],
         Gen.Frequency((4, Gen.Double[-5, 5]), (1, Gen.OneOf(double.NaN, double.NegativeInfinity, double.PositiveInfinity))).Nullable(),
         Gen.Long[-2, 2].Nullable(),
         Gen.Long[-2, 2].Nullable(),
@@ -139,7 +139,7 @@ public sealed class AuditEventValidatorTests
     public void An_llm_part_is_accepted_exactly_when_every_field_is_within_its_documented_bound()
     {
         static bool NameOk(string? s, bool required) =>
-            s is null ? !required : (!required || !string.IsNullOrWhiteSpace(s)) && s.Length <= AuditEventValidator.MaxNameLength && !s.Contains('\0', StringComparison.Ordinal);
+            s is null ? !required : (!required || !string.IsNullOrWhiteSpace(s)) && s.Length <= AuditLimits.MaxNameLength && !s.Contains('\0', StringComparison.Ordinal);
 
         EdgeLlm.Sample(llm =>
         {
@@ -148,7 +148,7 @@ public sealed class AuditEventValidatorTests
                 && llm.TimeToFirstByteMs is null or (>= 0 and < double.PositiveInfinity)
                 && llm.InputTokens is null or >= 0
                 && llm.OutputTokens is null or >= 0
-                && llm.Attempts.Count <= AuditEventValidator.MaxLlmAttempts
+                && llm.Attempts.Count <= AuditLimits.MaxLlmAttempts
                 && llm.Attempts.All(a => NameOk(a.Provider, true) && NameOk(a.Model, true) && NameOk(a.Outcome, true) && a.HttpStatus is null or (>= 100 and <= 599));
 
             var reason = AuditEventValidator.Validate(SampleEvents.LlmCall() with { Llm = llm });

@@ -32,7 +32,7 @@ public sealed class AuditIngestConsumerTests
         await using var ingest = await IngestionHarness.StartAsync();
         var good = SampleEvents.Stream(3);
         var missing = SampleEvents.Call() with { Status = null!, Method = "" };
-        var oversized = SampleEvents.Call() with { Detail = new string('x', AuditEventValidator.MaxDetailLength + 1) };
+        var oversized = SampleEvents.Call() with { Detail = new string('x', AuditLimits.MaxDetailLength + 1) };
 
         var sent = await ingest.PublishAsync(new AuditEventBatch([good[0], missing, good[1], oversized, good[2]]));
         await ingest.ConsumedAsync<AuditEventBatch>(m => m.MessageId == sent);
@@ -52,7 +52,7 @@ public sealed class AuditIngestConsumerTests
         var good = SampleEvents.LlmCall();
         var tooMany = SampleEvents.LlmCall() with
         {
-            Llm = good.Llm! with { Attempts = [.. Enumerable.Repeat(good.Llm!.Attempts[0], AuditEventValidator.MaxLlmAttempts + 1)] },
+            Llm = good.Llm! with { Attempts = [.. Enumerable.Repeat(good.Llm!.Attempts[0], AuditLimits.MaxLlmAttempts + 1)] },
         };
 
         var sent = await ingest.PublishAsync(new AuditEventBatch([good, tooMany]));

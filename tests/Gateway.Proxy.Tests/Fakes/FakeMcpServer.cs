@@ -134,7 +134,7 @@ internal sealed class FakeMcpServer : IAsyncDisposable
         var parameters = message["params"] as JsonObject ?? [];
         switch (method)
         {
-            case "ping" or "logging/setLevel":
+            case "ping" or "logging/setLevel" or "resources/subscribe" or "resources/unsubscribe":
                 await WriteJsonAsync(http, Result(id, []));
                 break;
             case "tools/list":

@@ -37,14 +37,14 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Tools_of_every_backend_are_merged_and_only_colliding_names_are_prefixed()
+    public async Task Tools_of_every_backend_are_merged_and_a_name_the_earlier_backend_shows_is_qualified_for_the_later_one()
     {
         var client = await ConnectAsync();
 
         var tools = (await client.RequestAsync("tools/list")).GetProperty("result").GetProperty("tools");
 
         var names = tools.EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["alpha__echo", "hang", "garbage", "boom", "cut", "reject", "progress", "ask", "beta__echo", "only-beta", "grow"], names);
+        Assert.Equal(["echo", "hang", "garbage", "boom", "cut", "reject", "progress", "ask", "beta__echo", "only-beta", "grow"], names);
         Assert.All(tools.EnumerateArray(), t => Assert.Equal("kept", t.GetProperty("x-extra").GetString()));
     }
 
@@ -53,7 +53,7 @@ public sealed class RoutingTests : IAsyncLifetime
     {
         var client = await ConnectAsync();
 
-        var alpha = await client.RequestAsync("tools/call", """{"name":"alpha__echo","arguments":{"a":1}}""");
+        var alpha = await client.RequestAsync("tools/call", """{"name":"echo","arguments":{"a":1}}""");
         var beta = await client.RequestAsync("tools/call", """{"name":"only-beta"}""", id: 2);
 
         Assert.Equal("""alpha:echo:{"a":1}""", Text(alpha));
@@ -131,24 +131,24 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_uri_listed_by_several_backends_is_shown_per_backend_and_read_from_each()
+    public async Task A_uri_listed_by_several_backends_is_qualified_for_the_later_one_and_read_from_each()
     {
         var client = await ConnectAsync();
 
         var resources = (await client.RequestAsync("resources/list")).GetProperty("result").GetProperty("resources");
         var alpha = await client.RequestAsync("resources/read", """{"uri":"gateway:alpha:fake://shared/readme"}""", id: 2);
         var beta = await client.RequestAsync("resources/read", """{"uri":"gateway:beta:fake://shared/readme"}""", id: 3);
-        var ambiguous = await client.RequestAsync("resources/read", """{"uri":"fake://shared/readme"}""", id: 4);
+        var bare = await client.RequestAsync("resources/read", """{"uri":"fake://shared/readme"}""", id: 4);
 
         Assert.Equal(
-            ["fake://alpha/readme", "gateway:alpha:fake://shared/readme", "fake://beta/readme", "gateway:beta:fake://shared/readme"],
+            ["fake://alpha/readme", "fake://shared/readme", "fake://beta/readme", "gateway:beta:fake://shared/readme"],
             resources.EnumerateArray().Select(r => r.GetProperty("uri").GetString()));
         Assert.Equal("shared", resources[1].GetProperty("name").GetString());
         // Each backend gets its own URI back, not the gateway's.
         Assert.Equal("alpha readme", alpha.GetProperty("result").GetProperty("contents")[0].GetProperty("text").GetString());
         Assert.Equal("fake://shared/readme", alpha.GetProperty("result").GetProperty("contents")[0].GetProperty("uri").GetString());
         Assert.Equal("beta readme", beta.GetProperty("result").GetProperty("contents")[0].GetProperty("text").GetString());
-        Assert.Equal(GatewayErrorCodes.InvalidParams, ambiguous.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("alpha readme", bare.GetProperty("result").GetProperty("contents")[0].GetProperty("text").GetString());
     }
 
     [Fact]

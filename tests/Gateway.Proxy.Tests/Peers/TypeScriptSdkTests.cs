@@ -20,6 +20,9 @@ public sealed class TypeScriptSdkTests
         settings["Gateway:Backends:1:Args:0"] = RepoPaths.ServerEverything;
         settings["Gateway:Backends:1:Args:1"] = "stdio";
         settings["Gateway:Backends:1:Timeout"] = "00:00:30";
+        // The same server twice: every name collides, so both show every name with their own prefix.
+        settings["Gateway:Backends:0:Naming"] = "Prefixed";
+        settings["Gateway:Backends:1:Naming"] = "Prefixed";
         await using var gateway = new GatewayFactory(settings, kestrel: true);
 
         var (exitCode, stdout, stderr) = await NodePeers.RunAsync(

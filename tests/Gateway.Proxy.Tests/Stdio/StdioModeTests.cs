@@ -49,6 +49,13 @@ public sealed partial class StdioModeTests
             var call = await ReadMessageAsync(process);
             await SendAsync(process, "{broken");
             var parseError = await ReadMessageAsync(process);
+            // The same edge as /mcp: unforwardable input is refused before the backend, which keeps answering.
+            await SendAsync(process, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"x":"\ud800"}}}""");
+            var loneSurrogate = await ReadMessageAsync(process);
+            await SendAsync(process, """{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":[1]}}""");
+            var notAnObject = await ReadMessageAsync(process);
+            await SendAsync(process, """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"via":"still"}}}""");
+            var after = await ReadMessageAsync(process);
             using var http = new HttpClient { BaseAddress = await listening.Task.WaitAsync(TimeSpan.FromSeconds(30)) };
             using var alive = await http.GetAsync("/alive");
 
@@ -58,6 +65,10 @@ public sealed partial class StdioModeTests
             Assert.Equal("2025-06-18", initialize.GetProperty("result").GetProperty("protocolVersion").GetString());
             Assert.Equal("""stdio:echo:{"via":"stdio"}""", call.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
             Assert.Equal(-32700, parseError.GetProperty("error").GetProperty("code").GetInt32());
+            Assert.Equal(-32700, loneSurrogate.GetProperty("error").GetProperty("code").GetInt32());
+            Assert.Equal(-32602, notAnObject.GetProperty("error").GetProperty("code").GetInt32());
+            Assert.Equal(4, notAnObject.GetProperty("id").GetInt32());
+            Assert.Equal("""stdio:echo:{"via":"still"}""", after.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
             Assert.True(alive.IsSuccessStatusCode);
             Assert.Equal(0, process.ExitCode);
             Assert.Equal("", await process.StandardOutput.ReadToEndAsync());

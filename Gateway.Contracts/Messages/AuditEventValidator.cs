@@ -1,32 +1,13 @@
-using Gateway.Contracts.Messages;
-
-namespace Gateway.AuditService.Ingestion;
+namespace Gateway.Contracts.Messages;
 
 /// <summary>
 /// Decides whether an event may be stored. The bus delivers whatever a publisher sent, so missing required fields
 /// and oversized text are caught here, with a reason, before a batch is written: one bad event must never fail the
-/// transaction of the good ones.
+/// transaction of the good ones. The audit service runs it on every event; publishers' tests run it on what they
+/// publish, so both sides hold to the same <see cref="AuditLimits"/>.
 /// </summary>
-internal static class AuditEventValidator
+public static class AuditEventValidator
 {
-    /// <summary>Longest identifier-like field (source, ids, method, status, backend, client). </summary>
-    public const int MaxNameLength = 256;
-
-    /// <summary>Longest tool name, resource URI or prompt name.</summary>
-    public const int MaxTargetLength = 2048;
-
-    /// <summary>Longest free-text detail.</summary>
-    public const int MaxDetailLength = 8 * 1024;
-
-    /// <summary>Longest raw arguments (only stored when a deployment opts in).</summary>
-    public const int MaxArgumentsLength = 64 * 1024;
-
-    /// <summary>
-    /// Most attempts one LLM request may list: a model maps to a handful of provider targets; more means a
-    /// publisher's bug, and each attempt costs three names of storage.
-    /// </summary>
-    public const int MaxLlmAttempts = 16;
-
     /// <summary>Returns null when <paramref name="e"/> may be stored, otherwise why not.</summary>
     public static string? Validate(AuditEvent? e)
     {
@@ -66,17 +47,17 @@ internal static class AuditEventValidator
             problems.Add("ArgumentsSha256 must be 64 lower-case hex digits");
         }
 
-        Required(problems, nameof(e.Source), e.Source, MaxNameLength);
-        Required(problems, nameof(e.Method), e.Method, MaxNameLength);
-        Required(problems, nameof(e.Status), e.Status, MaxNameLength);
-        Optional(problems, nameof(e.RequestId), e.RequestId, MaxNameLength);
-        Optional(problems, nameof(e.SessionId), e.SessionId, MaxNameLength);
-        Optional(problems, nameof(e.ClientId), e.ClientId, MaxNameLength);
-        Optional(problems, nameof(e.User), e.User, MaxNameLength);
-        Optional(problems, nameof(e.Backend), e.Backend, MaxNameLength);
-        Optional(problems, nameof(e.Target), e.Target, MaxTargetLength);
-        Optional(problems, nameof(e.Detail), e.Detail, MaxDetailLength);
-        Optional(problems, nameof(e.Arguments), e.Arguments, MaxArgumentsLength);
+        Required(problems, nameof(e.Source), e.Source, AuditLimits.MaxNameLength);
+        Required(problems, nameof(e.Method), e.Method, AuditLimits.MaxNameLength);
+        Required(problems, nameof(e.Status), e.Status, AuditLimits.MaxNameLength);
+        Optional(problems, nameof(e.RequestId), e.RequestId, AuditLimits.MaxNameLength);
+        Optional(problems, nameof(e.SessionId), e.SessionId, AuditLimits.MaxNameLength);
+        Optional(problems, nameof(e.ClientId), e.ClientId, AuditLimits.MaxNameLength);
+        Optional(problems, nameof(e.User), e.User, AuditLimits.MaxNameLength);
+        Optional(problems, nameof(e.Backend), e.Backend, AuditLimits.MaxNameLength);
+        Optional(problems, nameof(e.Target), e.Target, AuditLimits.MaxTargetLength);
+        Optional(problems, nameof(e.Detail), e.Detail, AuditLimits.MaxDetailLength);
+        Optional(problems, nameof(e.Arguments), e.Arguments, AuditLimits.MaxArgumentsLength);
         if (e.Llm is { } llm)
         {
             ValidateLlm(problems, llm);
@@ -87,7 +68,7 @@ internal static class AuditEventValidator
 
     private static void ValidateLlm(List<string> problems, LlmCallAudit llm)
     {
-        Optional(problems, "Llm.UpstreamModel", llm.UpstreamModel, MaxNameLength);
+        Optional(problems, "Llm.UpstreamModel", llm.UpstreamModel, AuditLimits.MaxNameLength);
         if (llm.TimeToFirstByteMs is { } ttfb && (!double.IsFinite(ttfb) || ttfb < 0))
         {
             problems.Add("Llm.TimeToFirstByteMs must be a finite, non-negative number");
@@ -110,10 +91,10 @@ internal static class AuditEventValidator
             return;
         }
 
-        if (attempts.Count > MaxLlmAttempts)
+        if (attempts.Count > AuditLimits.MaxLlmAttempts)
         {
             // Not walked: a runaway list would only multiply the reason.
-            problems.Add($"Llm.Attempts has {attempts.Count} attempts, more than {MaxLlmAttempts}");
+            problems.Add($"Llm.Attempts has {attempts.Count} attempts, more than {AuditLimits.MaxLlmAttempts}");
             return;
         }
 
@@ -126,9 +107,9 @@ internal static class AuditEventValidator
                 continue;
             }
 
-            Required(problems, name + ".Provider", attempt.Provider, MaxNameLength);
-            Required(problems, name + ".Model", attempt.Model, MaxNameLength);
-            Required(problems, name + ".Outcome", attempt.Outcome, MaxNameLength);
+            Required(problems, name + ".Provider", attempt.Provider, AuditLimits.MaxNameLength);
+            Required(problems, name + ".Model", attempt.Model, AuditLimits.MaxNameLength);
+            Required(problems, name + ".Outcome", attempt.Outcome, AuditLimits.MaxNameLength);
             if (attempt.HttpStatus is < 100 or > 599)
             {
                 problems.Add($"{name}.HttpStatus {attempt.HttpStatus} is not an HTTP status");
@@ -159,6 +140,11 @@ internal static class AuditEventValidator
         if (value is not null && value.Contains('\0', StringComparison.Ordinal))
         {
             problems.Add($"{name} contains a NUL character");
+        }
+        else if (value is not null && !AuditLimits.IsStorable(value))
+        {
+            // Half a surrogate pair has no UTF-8 form: a strict encoder throws, a lenient one silently changes the text.
+            problems.Add($"{name} contains a lone surrogate");
         }
     }
 }
