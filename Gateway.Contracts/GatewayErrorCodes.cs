@@ -42,6 +42,12 @@ public static class GatewayErrorCodes
     /// <summary>The gateway is shutting down and accepts no new work (HTTP 503).</summary>
     public const int ShuttingDown = -32010;
 
+    /// <summary>
+    /// The replica cannot audit the call: the bus is unreachable and the audit spill folder has reached its bound.
+    /// Nothing was forwarded; retry later or on another replica.
+    /// </summary>
+    public const int AuditUnavailable = -32011;
+
     /// <summary><c>Mcp-Method</c>/<c>Mcp-Name</c> headers disagree with the body (HTTP 400).</summary>
     public const int HeaderMismatch = -32020;
 }

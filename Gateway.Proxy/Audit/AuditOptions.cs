@@ -14,6 +14,21 @@ public sealed class AuditOptions
     /// </summary>
     public string? SpillDirectory { get; set; }
 
+    /// <summary>
+    /// Write each event to a journal file in <see cref="SpillDirectory"/> before the call it describes is answered, so
+    /// a replica killed outright (<c>kill -9</c>, the OOM killer) loses no event it held in memory: the next process
+    /// owning the folder replays them. Costs one small file write per call. Default: true.
+    /// </summary>
+    public bool WriteAhead { get; set; } = true;
+
+    /// <summary>
+    /// The most bytes of events allowed to wait in <see cref="SpillDirectory"/> (while the bus is down). Past it the
+    /// replica refuses calls (MCP <c>-32011</c>, LLM 503 <c>audit_unavailable</c>) instead of answering calls it could
+    /// not audit; the refusals themselves are still recorded, a line each. Default: 1 GiB.
+    /// </summary>
+    [Range(16_384, long.MaxValue)]
+    public long SpillLimitBytes { get; set; } = 1L << 30;
+
     /// <summary>Events held in memory before further ones go straight to the spill file. Default: 10,000.</summary>
     [Range(16, 10_000_000)]
     public int BufferCapacity { get; set; } = 10_000;

@@ -93,6 +93,7 @@ public sealed partial class AuditPublisher(
         if (batch.Count > 0)
         {
             spill.Append(EventsOf(batch));
+            buffer.Settled(batch);
         }
     }
 
@@ -208,6 +209,7 @@ public sealed partial class AuditPublisher(
         if (!await TryPublishAsync(batch))
         {
             spill.Append(EventsOf(batch));
+            buffer.Settled(batch);
             batch.Clear();
             _nextReplayAt = time.GetUtcNow() + options.Value.RetryInterval;
         }
@@ -228,6 +230,7 @@ public sealed partial class AuditPublisher(
         {
             await transport.PublishAsync(new AuditEventBatch(EventsOf(batch)), timeout.Token);
             Interlocked.Add(ref _published, batch.Count);
+            buffer.Settled(batch);
             batch.Clear();
             return true;
         }
@@ -270,6 +273,7 @@ public sealed partial class AuditPublisher(
             if (spill.HasPending || cancellationToken.IsCancellationRequested || !await TryPublishAsync(batch))
             {
                 spill.Append(EventsOf(batch));
+                buffer.Settled(batch);
                 buffer.MoveQueuedTo(spill);
                 batch.Clear();
                 break;

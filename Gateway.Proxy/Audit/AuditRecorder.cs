@@ -19,6 +19,12 @@ public sealed partial class AuditRecorder(
     TimeProvider time,
     ILogger<AuditRecorder> logger)
 {
+    /// <summary>
+    /// Whether a call may be forwarded: false while the bus is down and the spill folder is at its bound, when an
+    /// answered call could not be audited. Refusals are still recorded.
+    /// </summary>
+    public bool HasRoom => !buffer.IsSpillFull;
+
     /// <summary>Records the decision about one routed call.</summary>
     public void RecordCall(CallContext context, AuditDecision decision, string status, int? errorCode, long responseBytes, string? detail)
     {

@@ -10,7 +10,8 @@ namespace Gateway.Proxy.Audit;
 /// Append-only NDJSON segments holding audit events the bus could not take yet. Appends go to the newest open
 /// segment; <see cref="SealSegments"/> closes it so a replay reads only complete files while new events start the
 /// next one. Segment names sort by creation time, so replaying them by name keeps the order they were written in.
-/// Segments left by an earlier run in the same folder are picked up and replayed too.
+/// Segments left by an earlier run in the same folder are picked up and replayed too, and so are the
+/// <see cref="AuditJournal"/> segments of a process that died: they become spill segments.
 /// </summary>
 public sealed class AuditSpillFile : IDisposable
 {
@@ -29,30 +30,51 @@ public sealed class AuditSpillFile : IDisposable
     private readonly FileStream _ownership;
     private FileStream? _open;
     private int _sequence;
+    private readonly long _limitBytes;
     private int _pendingSegments;
+    private long _pendingBytes;
 
-    public AuditSpillFile(string directory, string instance, TimeProvider time)
+    /// <param name="limitBytes">
+    /// The bound on what waits on disk (<see cref="AuditOptions.SpillLimitBytes"/>); past it <see cref="IsFull"/> holds
+    /// and the proxy refuses calls instead of forwarding them. Appends still go through: a refusal is recorded too.
+    /// </param>
+    public AuditSpillFile(string directory, string instance, TimeProvider time, long limitBytes = long.MaxValue)
     {
         // One process owns a folder (an exclusive lock file), so a replay never deletes a segment another process is
-        // still writing. A second process sharing the configured folder gets its own sub-folder instead.
-        _directory = Directory.CreateDirectory(directory).FullName;
-        if (!TryOwn(_directory, out var ownership))
+        // still writing. A second process sharing the configured folder gets a sub-folder instead: first one that a
+        // process which died left behind (a replica restarted beside another takes over what it left), else its own.
+        var root = Directory.CreateDirectory(directory).FullName;
+        FileStream? ownership = null;
+        _directory = new[] { root }
+            .Concat(Directory.EnumerateDirectories(root).Where(d => File.Exists(Path.Combine(d, ".owner"))).Order(StringComparer.Ordinal))
+            .FirstOrDefault(candidate => TryOwn(candidate, out ownership))
+            ?? Directory.CreateDirectory(Path.Combine(root, instance)).FullName;
+        if (ownership is null && !TryOwn(_directory, out ownership))
         {
-            _directory = Directory.CreateDirectory(Path.Combine(_directory, instance)).FullName;
-            if (!TryOwn(_directory, out ownership))
-            {
-                throw new IOException($"Audit spill folder '{_directory}' is locked by another process.");
-            }
+            throw new IOException($"Audit spill folder '{_directory}' is locked by another process.");
         }
 
         _ownership = ownership;
+        foreach (var journal in Directory.GetFiles(_directory, AuditJournal.Prefix + "*.ndjson"))
+        {
+            File.Move(journal, Path.Combine(_directory, "audit-" + Path.GetFileName(journal)[AuditJournal.Prefix.Length..]));
+        }
 
         _instance = instance;
         _time = time;
-        _pendingSegments = Directory.GetFiles(_directory, Pattern).Length;
+        _limitBytes = limitBytes;
+        var segments = Directory.GetFiles(_directory, Pattern);
+        _pendingSegments = segments.Length;
+        _pendingBytes = segments.Sum(segment => new FileInfo(segment).Length);
     }
 
     public string DirectoryPath => _directory;
+
+    /// <summary>Bytes of events waiting on disk.</summary>
+    public long PendingBytes => Interlocked.Read(ref _pendingBytes);
+
+    /// <summary>Whether what waits on disk has reached the bound: calls must not be forwarded until it drains.</summary>
+    public bool IsFull => PendingBytes >= _limitBytes;
 
     /// <summary>Whether any event waits on disk (in a sealed segment or the open one).</summary>
     public bool HasPending
@@ -141,8 +163,10 @@ public sealed class AuditSpillFile : IDisposable
     {
         lock (_gate)
         {
+            var length = File.Exists(segment) ? new FileInfo(segment).Length : 0;
             File.Delete(segment);
             _pendingSegments = Directory.GetFiles(_directory, Pattern).Length;
+            Interlocked.Add(ref _pendingBytes, -length);
         }
     }
 
@@ -181,8 +205,10 @@ public sealed class AuditSpillFile : IDisposable
             _pendingSegments++;
         }
 
+        var before = _open.Position;
         JsonSerializer.Serialize(_open, auditEvent, Json);
         _open.Write(NewLine);
+        Interlocked.Add(ref _pendingBytes, _open.Position - before);
     }
 
     private void CloseOpen()

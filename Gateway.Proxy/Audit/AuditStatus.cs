@@ -14,6 +14,7 @@ public static class AuditStatus
     public const string Timeout = "timeout";
     public const string BackendUnavailable = "backend_unavailable";
     public const string ShuttingDown = "shutting_down";
+    public const string AuditUnavailable = "audit_unavailable";
     public const string Cancelled = "cancelled";
 
     /// <summary>The gateway failed on its own side of a call (-32603); not counted against the backend.</summary>

@@ -10,4 +10,5 @@ namespace Gateway.Proxy.Audit;
 /// </summary>
 /// <param name="Event">The event itself.</param>
 /// <param name="Caller">The recording call's span context; <c>default</c> when the call was not traced.</param>
-public readonly record struct QueuedAuditEvent(AuditEvent Event, ActivityContext Caller);
+/// <param name="JournalNumber">Its number in the <see cref="AuditJournal"/>; 0 when it was not journaled.</param>
+public readonly record struct QueuedAuditEvent(AuditEvent Event, ActivityContext Caller, long JournalNumber = 0);

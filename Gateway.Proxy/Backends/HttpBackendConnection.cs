@@ -77,6 +77,11 @@ internal sealed partial class HttpBackendConnection : BackendConnection
                 throw new BackendSessionExpiredException($"Backend '{Backend}' answered 404 for session {_sessionId}.");
             }
 
+            if (response.StatusCode == HttpStatusCode.BadRequest && _sessionId is not null)
+            {
+                return await SessionAnswerOrExpiredAsync(response, id, cancellationToken);
+            }
+
             if (response.Headers.TryGetValues(McpProtocol.SessionIdHeader, out var sessionIds))
             {
                 _sessionId = sessionIds.FirstOrDefault();
@@ -96,6 +101,25 @@ internal sealed partial class HttpBackendConnection : BackendConnection
                 throw new BackendException("transport", $"Backend '{Backend}' broke off its answer: {ex.Message}", ex);
             }
         }
+    }
+
+    /// <summary>
+    /// A 400 on a session: some servers (the reference server-everything among them) answer a session they do not know
+    /// with 400 and a JSON-RPC error without an id instead of the 404 the specification asks for, typically after a
+    /// restart that forgot every session; that is a lost session, re-initialized once by the caller. An error that
+    /// answers this request is the backend's own answer.
+    /// </summary>
+    private async Task<BackendMessage> SessionAnswerOrExpiredAsync(HttpResponseMessage response, long id, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var document = ParseMessage(body);
+        if (document is not null && IsResponseTo(document.RootElement, id))
+        {
+            return document;
+        }
+
+        document?.Dispose();
+        throw new BackendSessionExpiredException($"Backend '{Backend}' answered 400 without answering the request on session {_sessionId}: {Truncate(body)}");
     }
 
     private async Task<BackendMessage> ReadAnswerAsync(HttpResponseMessage response, long id, RelayTarget? relay, CancellationToken cancellationToken)

@@ -64,10 +64,16 @@ internal static class PipelineExtensions
         services.AddSingleton(sp => new AuditSpillFile(
             sp.GetRequiredService<IOptions<AuditOptions>>().Value.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "gateway-audit-spill"),
             sp.GetRequiredService<AuditSource>().InstanceId,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<AuditOptions>>().Value.SpillLimitBytes));
+        services.AddSingleton(sp => new AuditJournal(
+            sp.GetRequiredService<AuditSpillFile>(),
+            sp.GetRequiredService<AuditSource>().InstanceId,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AuditBuffer(
             sp.GetRequiredService<IOptions<AuditOptions>>().Value.BufferCapacity,
-            sp.GetRequiredService<AuditSpillFile>()));
+            sp.GetRequiredService<AuditSpillFile>(),
+            sp.GetRequiredService<IOptions<AuditOptions>>().Value.WriteAhead ? sp.GetRequiredService<AuditJournal>() : null));
         services.AddSingleton<AuditRecorder>();
         if (hasBus)
         {

@@ -18,6 +18,7 @@ internal static class JsonRpcRefusal
         return refusal.Kind switch
         {
             RefusalKind.ShuttingDown => Error(GatewayErrorCodes.ShuttingDown, refusal.Message),
+            RefusalKind.AuditUnavailable => Error(GatewayErrorCodes.AuditUnavailable, refusal.Message),
             RefusalKind.Killed => Error(GatewayErrorCodes.Killed, refusal.Message, data =>
             {
                 data.WriteString("scope", refusal.KillSwitch!.Scope.ToString().ToLowerInvariant());

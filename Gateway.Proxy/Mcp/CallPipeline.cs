@@ -68,6 +68,11 @@ public sealed class CallPipeline : IDisposable
 
         try
         {
+            if (!_audit.HasRoom)
+            {
+                return Refuse(context, Refusal.AuditUnavailable);
+            }
+
             if (await _stages.CheckAsync(context) is { } refused)
             {
                 return Refuse(context, refused);

@@ -27,6 +27,9 @@ public enum RefusalKind
 
     /// <summary>Nothing behind the gateway offers the name.</summary>
     UnknownTarget,
+
+    /// <summary>The bus is down and the audit spill folder is at its bound: the call could not be audited.</summary>
+    AuditUnavailable,
 }
 
 /// <summary>
@@ -35,6 +38,10 @@ public enum RefusalKind
 /// </summary>
 public sealed record Refusal(RefusalKind Kind, string Message)
 {
+    /// <summary>A call the replica could not audit (<see cref="AuditRecorder.HasRoom"/>), refused before anything else spends on it.</summary>
+    public static Refusal AuditUnavailable { get; } = new(RefusalKind.AuditUnavailable,
+        "The gateway cannot audit calls right now (audit bus down, spill folder full); nothing was forwarded. Retry later or on another replica.");
+
     /// <summary>The engaged switch, for <see cref="RefusalKind.Killed"/>.</summary>
     public KillSwitch? KillSwitch { get; init; }
 
@@ -55,6 +62,7 @@ public sealed record Refusal(RefusalKind Kind, string Message)
         RefusalKind.RateLimited or RefusalKind.TokenBudgetExhausted => Audit.AuditStatus.RateLimited,
         RefusalKind.Forbidden => Audit.AuditStatus.Forbidden,
         RefusalKind.CircuitOpen => Audit.AuditStatus.CircuitOpen,
+        RefusalKind.AuditUnavailable => Audit.AuditStatus.AuditUnavailable,
         _ => Audit.AuditStatus.UnknownTarget,
     };
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -42,11 +41,34 @@ public sealed class McpHttpSession(HttpClient http, string clientName) : IDispos
     public async Task<JsonElement> RequestAsync(string method, object parameters, CancellationToken cancellationToken = default)
     {
         using var exchange = await RequestMessageAsync(method, parameters, cancellationToken);
+        return await AnswerAsync(exchange, JsonSerializer.Serialize(exchange.Id), cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends one request with the JSON-RPC id <paramref name="id"/> (a string the audit log's <c>requestId</c> will
+    /// hold) and returns the HTTP status with the JSON-RPC response object, or null when the body holds none.
+    /// </summary>
+    public async Task<(System.Net.HttpStatusCode Status, JsonElement? Answer)> SendAsync(string id, string method, object parameters, CancellationToken cancellationToken = default)
+    {
+        using var response = await PostAsync(JsonSerializer.Serialize(new { jsonrpc = "2.0", id, method, @params = parameters }), cancellationToken);
+        using var exchange = new Exchange(0, response);
+        try
+        {
+            return (response.StatusCode, await AnswerAsync(exchange, JsonSerializer.Serialize(id), cancellationToken));
+        }
+        catch (JsonException)
+        {
+            return (response.StatusCode, null);
+        }
+    }
+
+    private static async Task<JsonElement> AnswerAsync(Exchange exchange, string jsonId, CancellationToken cancellationToken)
+    {
         var text = await exchange.Response.Content.ReadAsStringAsync(cancellationToken);
         if (exchange.Response.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
             // The answer is the event carrying this request's id; progress and logging events come before it.
-            var id = "\"id\":" + exchange.Id.ToString(CultureInfo.InvariantCulture);
+            var id = "\"id\":" + jsonId;
             text = text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim())
                 .LastOrDefault(l => l.Contains(id + ",", StringComparison.Ordinal) || l.Contains(id + "}", StringComparison.Ordinal)) ?? "";
         }

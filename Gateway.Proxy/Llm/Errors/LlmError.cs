@@ -22,6 +22,7 @@ public sealed record LlmError(int Status, string Code, string Message, TimeSpan?
         return refusal.Kind switch
         {
             RefusalKind.ShuttingDown => new(StatusCodes.Status503ServiceUnavailable, "shutting_down", refusal.Message),
+            RefusalKind.AuditUnavailable => new(StatusCodes.Status503ServiceUnavailable, "audit_unavailable", refusal.Message),
             RefusalKind.Killed => new(StatusCodes.Status503ServiceUnavailable, "killed", refusal.Message),
             RefusalKind.RateLimited => new(StatusCodes.Status429TooManyRequests, "rate_limited", refusal.Message, refusal.RetryAfter),
             RefusalKind.TokenBudgetExhausted => new(StatusCodes.Status429TooManyRequests, "token_budget_exhausted", refusal.Message, refusal.RetryAfter),

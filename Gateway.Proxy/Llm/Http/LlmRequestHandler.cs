@@ -81,6 +81,12 @@ public sealed partial class LlmRequestHandler(
 
         try
         {
+            if (!audit.HasRoom)
+            {
+                await RefuseAsync(http, operation, context, Refusal.AuditUnavailable);
+                return;
+            }
+
             await RouteAsync(http, operation, context, request);
         }
         finally

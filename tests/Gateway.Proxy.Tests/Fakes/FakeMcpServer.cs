@@ -71,6 +71,12 @@ internal sealed class FakeMcpServer : IAsyncDisposable
     /// <summary>Forgets every session, as a restarted server would.</summary>
     public void ForgetSessions() => _sessions.Clear();
 
+    /// <summary>
+    /// Answers an unknown session as the reference server-everything does: 400 and a JSON-RPC error without an id,
+    /// instead of the specification's 404.
+    /// </summary>
+    public bool UnknownSessionIs400 { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -111,7 +117,12 @@ internal sealed class FakeMcpServer : IAsyncDisposable
 
         if (!_sessions.ContainsKey(http.Request.Headers["Mcp-Session-Id"].ToString()))
         {
-            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            http.Response.StatusCode = UnknownSessionIs400 ? StatusCodes.Status400BadRequest : StatusCodes.Status404NotFound;
+            if (UnknownSessionIs400)
+            {
+                await http.Response.WriteAsync("""{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"},"id":null}""");
+            }
+
             return;
         }
 

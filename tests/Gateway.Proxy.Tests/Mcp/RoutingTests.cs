@@ -245,6 +245,21 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backend_session_is_re_established_after_a_backend_answering_400_for_unknown_sessions_forgets_it()
+    {
+        var client = await ConnectAsync();
+        await client.RequestAsync("tools/call", """{"name":"only-beta"}""");
+        var before = _beta.Initializations;
+        _beta.UnknownSessionIs400 = true;
+
+        _beta.ForgetSessions();
+        var after = await client.RequestAsync("tools/call", """{"name":"only-beta"}""", id: 2);
+
+        Assert.Equal("beta:only-beta:", Text(after));
+        Assert.True(_beta.Initializations > before);
+    }
+
+    [Fact]
     public async Task Each_client_session_gets_its_own_backend_session()
     {
         var first = await ConnectAsync();

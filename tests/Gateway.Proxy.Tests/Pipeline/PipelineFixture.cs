@@ -26,7 +26,8 @@ internal sealed class PipelineFixture : IDisposable
     private readonly ServiceProvider _services;
     private readonly string _spillDirectory = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N"));
 
-    public PipelineFixture(Action<GatewayOptions>? configure = null)
+    /// <param name="spillLimitBytes">The audit spill folder's bound (<see cref="AuditOptions.SpillLimitBytes"/>).</param>
+    public PipelineFixture(Action<GatewayOptions>? configure = null, long spillLimitBytes = long.MaxValue)
     {
         var options = new GatewayOptions
         {
@@ -39,7 +40,7 @@ internal sealed class PipelineFixture : IDisposable
         configure?.Invoke(options);
         Options = new TestOptionsMonitor<GatewayOptions>(options);
 
-        Spill = new AuditSpillFile(_spillDirectory, "test", Time);
+        Spill = new AuditSpillFile(_spillDirectory, "test", Time, spillLimitBytes);
         Buffer = new AuditBuffer(1024, Spill);
         var audit = Audit = new AuditRecorder(Buffer, Options, new AuditSource("proxy/test", "test"), Time, NullLogger<AuditRecorder>.Instance);
         KillSwitches = new KillSwitchState(
