@@ -78,16 +78,23 @@ internal sealed class JsonRpcMessage : IDisposable
     /// Parses and validates one message. On failure returns null and the JSON-RPC error to answer with. Text that is
     /// JSON but not valid Unicode (invalid UTF-8, a lone surrogate escape) is a parse error too: nothing could read it.
     /// </summary>
+    /// <summary>
+    /// A repeated property is refused: the gateway and a backend could each read a different one of them, so the
+    /// gateway would authorise one tool while the backend runs another.
+    /// </summary>
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
+
     public static JsonRpcMessage? TryParse(ReadOnlyMemory<byte> utf8, out JsonRpcError error)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            document = JsonDocument.Parse(utf8, ParseOptions);
         }
         catch (JsonException)
         {
-            error = new JsonRpcError(GatewayErrorCodes.ParseError, $"Parse error: the body is not valid JSON (or nests deeper than {MaxDepth} levels).");
+            error = new JsonRpcError(GatewayErrorCodes.ParseError,
+                $"Parse error: the body is not valid JSON, nests deeper than {MaxDepth} levels, or repeats a property name.");
             return null;
         }
 

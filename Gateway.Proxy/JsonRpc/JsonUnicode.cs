@@ -6,8 +6,8 @@ namespace Gateway.Proxy.JsonRpc;
 /// <summary>
 /// Whether a JSON text holds only Unicode the gateway can decode and forward. <see cref="System.Text.Json"/> parses
 /// invalid UTF-8 inside strings and lone surrogate escapes (<c>"\ud800"</c>) without complaint, then throws the moment
-/// such a string is read or re-written: in routing, in the audit hash, or while forwarding, where it used to look like
-/// a backend failure. I-JSON (RFC 7493) forbids both, so the edge refuses them as parse errors.
+/// such a string is read or re-written: in routing, in the audit hash, or while forwarding, where it would look like a
+/// backend failure. I-JSON (RFC 7493) forbids both, so the edge refuses them as parse errors.
 /// </summary>
 internal static class JsonUnicode
 {

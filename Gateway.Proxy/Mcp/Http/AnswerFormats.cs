@@ -14,8 +14,8 @@ internal enum AnswerFormats
 internal static class AcceptHeader
 {
     /// <summary>
-    /// Read as spans rather than through <c>MediaTypeHeaderValue</c>, which allocated a parsed object per listed type
-    /// on every call; quality values are ignored, as before.
+    /// Read as spans rather than through <c>MediaTypeHeaderValue</c>, which allocates a parsed object per listed type
+    /// on every call; quality values are ignored.
     /// </summary>
     public static AnswerFormats Negotiate(StringValues accept)
     {

@@ -163,6 +163,24 @@ public sealed class HostileRequestTests : IAsyncLifetime
         Assert.True(answer.TryGetProperty("result", out _), "another client's call still goes through");
     }
 
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","name":"secret"}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call","params":{"name":"echo"}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"a":1,"a":2}}}""")]
+    public async Task A_request_repeating_a_property_is_refused_before_any_backend_and_audited(string body)
+    {
+        var client = await SessionAsync("2025-11-25");
+
+        using var response = await client.PostAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(GatewayErrorCodes.ParseError, (await McpTestClient.ReadMessagesAsync(response)).Single().GetProperty("error").GetProperty("code").GetInt32());
+        var audited = await _audit.WaitForAsync(_ => true);
+        Assert.Null(AuditEventValidator.Validate(audited));
+        Assert.Equal(GatewayErrorCodes.ParseError, audited.ErrorCode);
+        Assert.Empty(_backend.CalledTools);
+    }
+
     [Fact]
     public async Task Escaped_surrogate_pairs_and_non_ASCII_are_forwarded_unchanged()
     {
