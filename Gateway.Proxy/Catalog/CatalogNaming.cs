@@ -87,8 +87,10 @@ internal static partial class CatalogNaming
     public static AssignedName[] AssignUris(IReadOnlyList<(string Backend, string Name)> items,
         IReadOnlyDictionary<string, NamingRule> rules, IReadOnlyDictionary<(string Backend, string Name), AssignedName> previous)
     {
-        var wanted = items.Select(i => i.Name).ToArray();
         var qualified = items.Select(i => ResourceUri(i.Backend, i.Name)).ToArray();
+        // A prefixed backend wants its URIs qualified, as it wants its names prefixed: it never contests a bare URI.
+        var wanted = items.Select((item, i) => rules.TryGetValue(item.Backend, out var rule) && rule.Prefix is not null ? qualified[i] : item.Name)
+            .ToArray();
         return Assign(items, rules, previous, wanted, qualified, (i, attempt) => $"{qualified[i]}#{attempt}");
     }
 

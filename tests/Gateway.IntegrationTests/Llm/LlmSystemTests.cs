@@ -16,7 +16,7 @@ namespace Gateway.IntegrationTests.Llm;
 /// The LLM route through the AppHost: two proxy replicas, the two fake providers behind <c>demo-chat</c>, Garnet,
 /// RabbitMQ and the audit service, all real processes. Counts, never timings.
 /// </summary>
-[Collection(CircuitSystemTests.Name)]
+[Collection(LlmSystemTestsGroup.Name)]
 public sealed class LlmSystemTests(CircuitSystemFixture system) : IAsyncLifetime
 {
     private const string ChatPath = "/v1/chat/completions";
@@ -159,4 +159,15 @@ public sealed class LlmSystemTests(CircuitSystemFixture system) : IAsyncLifetime
 
         return states.Distinct().Count() == 1 ? states[0] : null;
     }
+}
+
+/// <summary>
+/// The LLM tests get an application of their own: after the circuit tests take Redis and then RabbitMQ away and
+/// bring them back, the leading monitor was seen to stop committing transitions (see README, Known gaps), which made
+/// the provider-kill test here depend on the order xUnit picks for the classes of a shared collection.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class LlmSystemTestsGroup : ICollectionFixture<CircuitSystemFixture>
+{
+    public const string Name = "LLM system";
 }
